@@ -1,0 +1,1 @@
+"""Adapters: store configuration, CLI, batch files. They translate; they hold no rules."""

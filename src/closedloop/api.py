@@ -1,0 +1,121 @@
+"""``ClosedLoop``: the one public entry point for embedders (and what every adapter calls)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from eventsourcing.persistence import PersistenceError
+
+import closedloop.application.commands  # noqa: F401  (fills the catalogue)
+from closedloop.adapters.store import store_env, store_url
+from closedloop.application.catalogue import Command, catalogue
+from closedloop.application.clock import Clock, SystemClock
+from closedloop.application.dispatcher import Dispatcher
+from closedloop.application.inputs import Input
+from closedloop.application.policy_file import load_policy
+from closedloop.application.queries import AsOf, Reader, target_tree, target_view
+from closedloop.application.store import EventStoreApp
+from closedloop.domain.actor import Actor
+from closedloop.domain.errors import StoreUnavailable
+from closedloop.domain.policy import Policy
+from closedloop.domain.target import Target
+
+
+class ClosedLoop:
+    """A closed-loop marketing store.
+
+    ``store``: ``memory:``, ``sqlite:///path.db`` (default ``$CLOSEDLOOP_STORE`` or
+    ``sqlite:///closedloop.db``) or ``postgresql://user@host:port/db``. ``policy``: a
+    :class:`Policy` or a TOML/JSON file. ``clock``: anything with ``now()``.
+    """
+
+    def __init__(
+        self,
+        store: str | None = None,
+        *,
+        policy: Policy | str | Path | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        self.store_url = store_url(store)
+        env = store_env(self.store_url)
+        if isinstance(policy, Policy):
+            self.policy = policy
+        else:
+            self.policy = load_policy(policy) if policy is not None else Policy()
+        self.clock: Clock = clock or SystemClock()
+        try:
+            self._store = EventStoreApp(env=env)
+        except (PersistenceError, OSError) as error:
+            raise StoreUnavailable(f"cannot open store {self.store_url}: {error}") from None
+        self._dispatcher = Dispatcher(self._store, self.policy, self.clock, catalogue)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def execute(
+        self,
+        command: str,
+        actor: Actor | Mapping[str, Any],
+        args: Input | Mapping[str, Any] | None = None,
+        *,
+        expected_version: int | None = None,
+    ) -> dict[str, Any]:
+        """Run one catalogued command (``target.create`` …) as ``actor``; returns its result.
+
+        Raises a :class:`~closedloop.domain.errors.ClosedLoopError` subclass when refused;
+        a refused command records nothing.
+        """
+        try:
+            return self._dispatcher.execute(command, actor, args, expected_version)
+        except PersistenceError as error:
+            raise StoreUnavailable(f"{command}: the store failed: {error}") from None
+
+    @staticmethod
+    def commands() -> list[Command]:
+        return list(catalogue)
+
+    @staticmethod
+    def schema(command: str | None = None) -> dict[str, Any]:
+        """The JSON Schema of one command, or of all of them by name."""
+        if command is not None:
+            return catalogue[command].json_schema()
+        return {c.name: c.json_schema() for c in catalogue}
+
+    # --- queries -----------------------------------------------------------------------------
+
+    def reader(self, as_of: AsOf = None) -> Reader:
+        return Reader(self._store, as_of)
+
+    def target(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        reader = self.reader(as_of)
+        return target_view(reader.get(Target, ref), reader, self.policy)
+
+    def target_tree(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        reader = self.reader(as_of)
+        return target_tree(reader.get(Target, ref), reader, self.policy)
+
+    def targets(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        reader = self.reader(as_of)
+        return [target_view(t, reader, self.policy) for t in reader.all(Target)]
+
+    def position(self) -> int:
+        """Position of the last event recorded in the store (0 when it is empty)."""
+        return self._store.recorder.max_notification_id() or 0
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> ClosedLoop:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

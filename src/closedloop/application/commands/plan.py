@@ -1,0 +1,1 @@
+"""Plan commands (R-P1 … R-P6)."""

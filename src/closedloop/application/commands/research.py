@@ -1,0 +1,1 @@
+"""Research commands (R-R1 … R-R3)."""

@@ -1,0 +1,61 @@
+"""How value objects inside events are stored (JSON), registered once for the whole store."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import attrs
+from eventsourcing.persistence import JSONTranscoder, Transcoding
+
+from closedloop.domain.money import Money
+from closedloop.domain.period import Period
+
+
+class PeriodAsText(Transcoding):
+    type = Period
+    name = "period"
+
+    def encode(self, obj: Period) -> str:
+        return str(obj)
+
+    def decode(self, data: str) -> Period:
+        return Period.parse(data)
+
+
+class DateAsISO(Transcoding):
+    type = date
+    name = "date"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
+
+
+class AttrsAsDict(Transcoding):
+    """Any attrs value object, by its fields (nested values are transcoded in turn)."""
+
+    def __init__(self, cls: type[Any], name: str) -> None:
+        self.type = cls
+        self.name = name
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return {field.name: getattr(obj, field.name) for field in attrs.fields(self.type)}
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type(**data)
+
+
+#: Value objects that events carry, with their stable stored names. Never rename a name.
+EVENT_VALUE_TYPES: dict[str, type[Any]] = {
+    "money": Money,
+}
+
+
+def register_all(transcoder: JSONTranscoder) -> None:
+    transcoder.register(PeriodAsText())
+    transcoder.register(DateAsISO())
+    for name, cls in EVENT_VALUE_TYPES.items():
+        transcoder.register(AttrsAsDict(cls, name))

@@ -1,0 +1,96 @@
+"""One command, one unit of work: load what it needs, collect what it changes, save it all at once.
+
+Every aggregate a handler touches is saved in one ``Application.save`` call, which the
+library records in one transaction: a command is all or nothing (R-G4).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from closedloop.application.listing import listed
+from closedloop.application.store import EventStoreApp
+from closedloop.domain.base import LoopAggregate
+from closedloop.domain.errors import ConcurrencyConflict, NotFound
+from closedloop.domain.ids import aggregate_id
+from closedloop.domain.policy import Policy
+
+A = TypeVar("A", bound=LoopAggregate)
+
+
+class UnitOfWork:
+    def __init__(
+        self,
+        store: EventStoreApp,
+        policy: Policy,
+        now: datetime,
+        expected_version: int | None = None,
+    ) -> None:
+        self.store = store
+        self.policy = policy
+        self.now = now
+        self._expected_version = expected_version
+        self._seen: dict[UUID, LoopAggregate] = {}
+        self._new: dict[UUID, LoopAggregate] = {}
+
+    def get(self, cls: type[A], ref: str | UUID) -> A:
+        """The ``cls`` aggregate named by ``ref`` (UUID or reference), or ``NotFound``.
+
+        The first aggregate a command loads is its subject: when the caller states the
+        version it saw (``expected_version``), a different version is a conflict.
+        """
+        agg_id = aggregate_id(cls.KIND, ref)
+        if agg_id in self._seen:
+            return self._checked(cls, self._seen[agg_id], ref)
+        if agg_id in self._new:
+            return self._checked(cls, self._new[agg_id], ref)
+        try:
+            aggregate: LoopAggregate = self.store.repository.get(agg_id)
+        except AggregateNotFoundError:
+            raise NotFound(f"no {cls.KIND} {ref}") from None
+        checked = self._checked(cls, aggregate, ref)
+        is_subject = not self._seen and self._expected_version is not None
+        if is_subject and checked.version != self._expected_version:
+            raise ConcurrencyConflict(
+                f"{cls.KIND} {ref} is at version {checked.version}, "
+                f"not the expected {self._expected_version}"
+            )
+        self._seen[agg_id] = checked
+        return checked
+
+    @staticmethod
+    def _checked(cls: type[A], aggregate: Any, ref: str | UUID) -> A:
+        if not isinstance(aggregate, cls):
+            raise NotFound(f"no {cls.KIND} {ref}")
+        return aggregate
+
+    def exists(self, cls: type[LoopAggregate], ref: str | UUID) -> bool:
+        agg_id = aggregate_id(cls.KIND, ref)
+        return agg_id in self._new or agg_id in self.store.repository
+
+    def add(self, *aggregates: LoopAggregate) -> None:
+        """New aggregates (listed by kind on commit); an existing id is a conflict."""
+        for aggregate in aggregates:
+            if aggregate.id in self._new or aggregate.id in self.store.repository:
+                ref = getattr(aggregate, "ref", None) or aggregate.id
+                raise ConcurrencyConflict(f"{aggregate.KIND} {ref} already exists")
+            self._new[aggregate.id] = aggregate
+
+    def commit(self) -> int:
+        """Save every change in one transaction; a lost race raises ``IntegrityError``."""
+        changed = [a for a in (*self._new.values(), *self._seen.values()) if a.pending_events]
+        if not changed:
+            return 0
+        by_kind: dict[str, list[UUID]] = {}
+        for aggregate in self._new.values():
+            by_kind.setdefault(aggregate.KIND, []).append(aggregate.id)
+        listings = [
+            event
+            for kind, ids in by_kind.items()
+            for event in listed(self.store, kind, ids, self.now)
+        ]
+        return len(self.store.save(*changed, *listings))

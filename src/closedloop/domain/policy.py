@@ -1,0 +1,125 @@
+"""Policy is data: every company choice in LOOP_RULES.md, validated, with its defaults.
+
+Load a file with :func:`closedloop.application.policy_file.load_policy`; a file names
+only what it changes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+
+from closedloop.domain.errors import InvalidInput
+
+#: Permissions the command catalogue asks for; roles grant them (R-G2).
+PERMISSIONS = frozenset(
+    {
+        "read",  # queries
+        "draft",  # create, edit and submit targets, plans, research
+        "record",  # record measurements and research reports
+        "approve",  # approve or reject what others submitted (the domain narrows it: R-P1, R-R2)
+        "adjust_targets",  # approve target adjustments (R-T3)
+        "close",  # close targets after their period (R-T5)
+    }
+)
+
+DEFAULT_ROLES: dict[str, frozenset[str]] = {
+    "marketer": frozenset({"read", "draft", "record"}),
+    "manager": frozenset({"read", "draft", "record", "approve", "close"}),
+    "leadership": frozenset({"read", "draft", "approve", "adjust_targets", "close"}),
+    "compliance": frozenset({"read"}),
+    "auditor": frozenset({"read"}),
+    "pii_reader": frozenset({"read"}),
+}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Grades(_Section):
+    """R-E3: achievement thresholds (1.10 means 110 %)."""
+
+    excellent: Decimal = Decimal("1.10")
+    good: Decimal = Decimal("1.00")
+    passing: Decimal = Field(default=Decimal("0.80"), alias="pass")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _descending(self) -> Self:
+        if not self.excellent >= self.good >= self.passing > 0:
+            raise ValueError("grades must satisfy excellent >= good >= pass > 0")
+        return self
+
+    def grade(self, achievement: Decimal) -> str:
+        if achievement >= self.excellent:
+            return "excellent"
+        if achievement >= self.good:
+            return "good"
+        if achievement >= self.passing:
+            return "pass"
+        return "fail"
+
+
+class ResearchPolicy(_Section):
+    min_comprehensive_studies_per_year: PositiveInt = 2  # R-R1
+
+
+class CustomerPolicy(_Section):
+    points_valid_days: PositiveInt = 730  # R-C5
+    verify_every_days: PositiveInt = 180  # R-C8
+    churn_after_days: PositiveInt = 365  # R-C10
+    complaint_acknowledge_hours: PositiveInt = 24  # R-C7
+    complaint_resolve_hours: PositiveInt = 72  # R-C7
+
+
+class RectificationPolicy(_Section):
+    verify_after_days: int = Field(default=0, ge=0)  # R-X3
+    recurrence_days: PositiveInt = 180  # R-X6
+
+
+class ReviewPolicy(_Section):
+    monthly_due_day: int = Field(default=10, ge=1, le=28)  # R-E1: by the 10th of next month
+    annual_due_month: int = Field(default=1, ge=1, le=12)  # R-E1: by the end of January
+
+
+class Policy(_Section):
+    """Thresholds, cadences, grades and the role -> permission map."""
+
+    grades: Grades = Grades()
+    research: ResearchPolicy = ResearchPolicy()
+    customer: CustomerPolicy = CustomerPolicy()
+    rectification: RectificationPolicy = RectificationPolicy()
+    review: ReviewPolicy = ReviewPolicy()
+    roles: dict[str, frozenset[str]] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
+
+    @model_validator(mode="after")
+    def _known_permissions(self) -> Self:
+        for role, granted in self.roles.items():
+            unknown = set(granted) - PERMISSIONS
+            if unknown:
+                raise ValueError(
+                    f"role {role!r} grants unknown permissions {sorted(unknown)}; "
+                    f"known: {sorted(PERMISSIONS)}"
+                )
+        return self
+
+    @classmethod
+    def from_mapping(cls, data: dict[str, Any]) -> Policy:
+        """Defaults overridden by ``data``; roles named in ``data`` replace those roles only."""
+        merged = dict(data)
+        if "roles" in merged:
+            merged["roles"] = {**DEFAULT_ROLES, **merged["roles"]}
+        try:
+            return cls.model_validate(merged)
+        except ValueError as error:
+            raise InvalidInput(f"invalid policy: {error}") from None
+
+    def permissions_of(self, roles: frozenset[str]) -> frozenset[str]:
+        granted: set[str] = set()
+        for role in roles:
+            granted |= self.roles.get(role, frozenset())
+        return frozenset(granted)

@@ -1,0 +1,1 @@
+"""Projections: evaluation views, loop health and the hash-chained audit trail."""
