@@ -16,11 +16,16 @@ from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
 from closedloop.application.inputs import Input
 from closedloop.application.policy_file import load_policy
-from closedloop.application.queries import AsOf, Reader, target_tree, target_view
+from closedloop.application.reader import AsOf, Reader
 from closedloop.application.store import EventStoreApp
+from closedloop.application.views.plan import plan_view
+from closedloop.application.views.research import research_coverage, research_view
+from closedloop.application.views.target import target_tree, target_view
 from closedloop.domain.actor import Actor
 from closedloop.domain.errors import StoreUnavailable
+from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
+from closedloop.domain.research import Research
 from closedloop.domain.target import Target
 
 
@@ -99,6 +104,26 @@ class ClosedLoop:
     def targets(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
         reader = self.reader(as_of)
         return [target_view(t, reader, self.policy) for t in reader.all(Target)]
+
+    def plan(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        reader = self.reader(as_of)
+        return plan_view(reader.get(Plan, ref), reader, self.policy)
+
+    def plans(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        reader = self.reader(as_of)
+        return [plan_view(p, reader, self.policy) for p in reader.all(Plan)]
+
+    def research(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        reader = self.reader(as_of)
+        return research_view(reader.get(Research, ref), reader, self.policy)
+
+    def studies(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        reader = self.reader(as_of)
+        return [research_view(r, reader, self.policy) for r in reader.all(Research)]
+
+    def research_coverage(self, year: int, *, as_of: AsOf = None) -> dict[str, Any]:
+        """R-R1: the year's comprehensive studies against the policy minimum."""
+        return research_coverage(self.reader(as_of), self.policy, year)
 
     def position(self) -> int:
         """Position of the last event recorded in the store (0 when it is empty)."""

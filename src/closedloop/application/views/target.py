@@ -1,80 +1,14 @@
-"""Read side for embedders and the CLI: plain data, optionally as of a version or a time.
-
-``as_of`` is an ``int`` (the aggregate's version) or a timezone-aware ``datetime`` (the
-state as it was at that moment, replayed from the events recorded up to then).
-"""
+"""Target views: one target, and its decomposition tree with achievement."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, TypeVar
-from uuid import UUID
+from typing import Any
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.domain import Aggregate
-
-from closedloop.application.listing import listed_ids
-from closedloop.application.store import EventStoreApp
-from closedloop.domain.base import Approval, LoopAggregate
-from closedloop.domain.errors import InvalidInput, NotFound
-from closedloop.domain.ids import aggregate_id
+from closedloop.application.reader import Reader
+from closedloop.application.views.common import approval_view
 from closedloop.domain.policy import Policy
 from closedloop.domain.target import Dimension, Target, achievement, current_actual
-
-A = TypeVar("A", bound=LoopAggregate)
-AsOf = int | datetime | None
-
-
-class Reader:
-    """Loads aggregates as they are now, or as they were at ``as_of``."""
-
-    def __init__(self, store: EventStoreApp, as_of: AsOf = None) -> None:
-        if isinstance(as_of, datetime) and as_of.tzinfo is None:
-            raise InvalidInput("as_of needs a timezone (e.g. 2026-03-31T23:59:59+00:00)")
-        if isinstance(as_of, int) and as_of < 1:
-            raise InvalidInput("as_of version starts at 1")
-        self.store = store
-        self.as_of = as_of
-
-    def get(self, cls: type[A], ref: str | UUID) -> A:
-        agg_id = aggregate_id(cls.KIND, ref)
-        aggregate: Any
-        if isinstance(self.as_of, datetime):
-            aggregate = self._at_time(agg_id, self.as_of)
-        else:
-            try:
-                aggregate = self.store.repository.get(agg_id, version=self.as_of)
-            except AggregateNotFoundError:
-                aggregate = None
-        if not isinstance(aggregate, cls):
-            when = f" as of {self.as_of}" if self.as_of is not None else ""
-            raise NotFound(f"no {cls.KIND} {ref}{when}")
-        return aggregate
-
-    def _at_time(self, agg_id: UUID, at: datetime) -> Aggregate | None:
-        """Replay the events recorded up to ``at`` (the library reads by version only)."""
-        aggregate: Aggregate | None = None
-        for event in self.store.events.get(agg_id):
-            if event.timestamp > at:  # type: ignore[attr-defined]
-                break
-            aggregate = event.mutate(aggregate)  # type: ignore[attr-defined]
-        return aggregate
-
-    def all(self, cls: type[A]) -> list[A]:
-        found = []
-        for agg_id in listed_ids(self.store, cls.KIND):
-            try:
-                found.append(self.get(cls, agg_id))
-            except NotFound:  # created after as_of
-                continue
-        return found
-
-
-def approval_view(approval: Approval | None) -> dict[str, Any] | None:
-    if approval is None:
-        return None
-    return {"by": approval.actor_id, "revision": approval.revision, "at": approval.at}
 
 
 def target_view(target: Target, reader: Reader, policy: Policy) -> dict[str, Any]:

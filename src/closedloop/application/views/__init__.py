@@ -1,0 +1,1 @@
+"""Plain-data views of aggregates (dicts of Decimal, date, str): what queries return."""
