@@ -10,6 +10,8 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from closedloop.domain.money import Money
 from closedloop.domain.period import Period
+from closedloop.domain.plan import ActionItem, Strategies
+from closedloop.domain.research import Schedule
 
 
 class PeriodAsText(Transcoding):
@@ -51,6 +53,9 @@ class AttrsAsDict(Transcoding):
 #: Value objects that events carry, with their stable stored names. Never rename a name.
 EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "money": Money,
+    "plan_strategies": Strategies,
+    "plan_action_item": ActionItem,
+    "research_schedule": Schedule,
 }
 
 
