@@ -122,9 +122,9 @@ class _Year:
                     "research": ref,
                     "purpose": "annual market review",
                     "methods": ["desk", "survey", "interview"],
-                    "findings": "new-energy share of local sales passed 45 %; rivals discount 6-8 %",
+                    "findings": "new-energy share passed 45 %; rivals discount 6-8 %",
                     "conclusions": "growth comes from the new-energy line and from existing owners",
-                    "recommendations": "launch events in spring; loyalty offers to owners due a change",
+                    "recommendations": "spring launch events; loyalty offers to owners",
                 },
             )
         self.do(
