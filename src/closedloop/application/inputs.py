@@ -56,7 +56,7 @@ def _money(value: Any) -> Money:
 Exact = Annotated[
     Decimal,
     PlainValidator(_exact),
-    PlainSerializer(str, return_type=str),
+    PlainSerializer(lambda value: f"{value:f}", return_type=str),  # 1E+3 -> "1000"
     WithJsonSchema({"type": "string", "pattern": r"^-?\d+(\.\d+)?$", "examples": ["1200.50"]}),
 ]
 #: ``2026``, ``2026-Q1`` or ``2026-03``.
@@ -76,7 +76,7 @@ PeriodText = Annotated[
 MoneyIn = Annotated[
     Money,
     PlainValidator(_money),
-    PlainSerializer(str, return_type=str),
+    PlainSerializer(Money.to_text, return_type=str),  # exact, and read back by Money.parse
     WithJsonSchema({"type": "string", "examples": ["1200.00 CNY"]}),
 ]
 #: A UUID or a human reference such as ``REV-2026``.

@@ -16,8 +16,10 @@ def load_policy(path: str | Path) -> Policy:
         text = file.read_text(encoding="utf-8")
     except OSError as error:
         raise InvalidInput(f"cannot read policy file {file}: {error.strerror}") from None
+    except UnicodeDecodeError:
+        raise InvalidInput(f"policy file {file} is not UTF-8 text") from None
     try:
-        data = json.loads(text) if file.suffix == ".json" else tomllib.loads(text)
+        data = json.loads(text) if file.suffix.lower() == ".json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as error:
         raise InvalidInput(f"policy file {file} is not valid: {error}") from None
     if not isinstance(data, dict):

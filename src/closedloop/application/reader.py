@@ -27,6 +27,8 @@ class Reader:
     """Loads aggregates as they are now, or as they were at ``as_of``."""
 
     def __init__(self, store: EventStoreApp, as_of: AsOf = None) -> None:
+        if isinstance(as_of, bool) or not isinstance(as_of, int | datetime | None):
+            raise InvalidInput(f"as_of {as_of!r} is neither a version number nor a datetime")
         if isinstance(as_of, datetime) and as_of.tzinfo is None:
             raise InvalidInput("as_of needs a timezone (e.g. 2026-03-31T23:59:59+00:00)")
         if isinstance(as_of, int) and as_of < 1:
@@ -57,6 +59,16 @@ class Reader:
                 break
             aggregate = event.mutate(aggregate)  # type: ignore[attr-defined]
         return aggregate
+
+    def related(self, aggregate: LoopAggregate) -> Reader:
+        """A reader for what ``aggregate`` refers to, at the same moment.
+
+        A version number belongs to one aggregate; its children or parents are read as of
+        the time that version was recorded.
+        """
+        if isinstance(self.as_of, int):
+            return Reader(self.store, aggregate.modified_on)
+        return self
 
     def all(self, cls: type[A]) -> list[A]:
         found = []

@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from collections.abc import Iterable
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
 from typing import Any
 
 import attrs
 
 from closedloop.domain.errors import InvalidInput
 
+#: Digits a number may have before and after the point: far beyond any amount, and few
+#: enough that exact arithmetic and formatting stay cheap (``1E+999999999`` would not).
+MAX_DIGITS = 40
+
+#: Never rounds an addition or subtraction (the default context keeps only 28 digits).
+EXACT = Context(prec=MAX_PREC, Emax=MAX_EMAX, Emin=MIN_EMIN)
+
 
 def to_decimal(value: Any) -> Decimal:
     """Exact decimal from ``Decimal``, ``int`` or ``str``; a float is an error (it is inexact)."""
-    if isinstance(value, (bool, float)):
+    if isinstance(value, float):
         raise InvalidInput(
             f"{value!r} is a float; pass amounts as strings or integers so they stay exact"
         )
+    if isinstance(value, bool):
+        raise InvalidInput(f"{value!r} is not a decimal number")
     if isinstance(value, Decimal):
         result = value
     elif isinstance(value, int | str):
@@ -27,12 +37,29 @@ def to_decimal(value: Any) -> Decimal:
         raise InvalidInput(f"{value!r} is not a decimal number")
     if not result.is_finite():
         raise InvalidInput(f"{value!r} is not a finite number")
+    if result.adjusted() >= MAX_DIGITS or -int(result.as_tuple().exponent) > MAX_DIGITS:
+        raise InvalidInput(f"{value!r} has more than {MAX_DIGITS} digits before or after the point")
     return result
 
 
-def _currency(value: str) -> str:
+#: Where ratios of amounts are computed: every quotient of two numbers of MAX_DIGITS digits
+#: keeps its integer part whole and far more places than any grade needs.
+RATIO = Context(prec=4 * MAX_DIGITS + 20)
+
+
+def exact_sum(values: Iterable[Decimal]) -> Decimal:
+    """Sum of ``values`` with every digit kept: R-T2 and R-A5 compare sums exactly."""
+    result = Decimal(0)
+    for value in values:
+        result = EXACT.add(result, value)
+    return result
+
+
+def _currency(value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(f"currency {value!r} is not a three-letter ISO 4217 code")
     code = value.strip().upper()
-    if len(code) != 3 or not code.isalpha():
+    if len(code) != 3 or not (code.isascii() and code.isalpha()):
         raise InvalidInput(f"currency {value!r} is not a three-letter ISO 4217 code")
     return code
 
@@ -62,11 +89,11 @@ class Money:
 
     def __add__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(self.amount + other.amount, self.currency)
+        return Money(EXACT.add(self.amount, other.amount), self.currency)
 
     def __sub__(self, other: Money) -> Money:
         self._same_currency(other)
-        return Money(self.amount - other.amount, self.currency)
+        return Money(EXACT.subtract(self.amount, other.amount), self.currency)
 
     def __lt__(self, other: Money) -> bool:
         self._same_currency(other)
@@ -85,12 +112,18 @@ class Money:
         return self.amount >= other.amount
 
     def __str__(self) -> str:
-        return f"{self.amount:,.2f} {self.currency}"
+        """``1,200.00 CNY``: grouped, two places or more, never hiding a digit."""
+        places = max(2, -int(self.amount.as_tuple().exponent))
+        return f"{self.amount:,.{places}f} {self.currency}"
+
+    def to_text(self) -> str:
+        """``1200.00 CNY``: exact and ungrouped, the form :meth:`parse` reads back."""
+        return f"{self.amount:f} {self.currency}"
 
 
 def total(amounts: list[Money], currency: str) -> Money:
     """Sum of ``amounts`` in ``currency`` (zero when empty); mixed currencies are an error."""
-    result = Money.zero(currency)
+    zero = Money.zero(currency)
     for amount in amounts:
-        result = result + amount
-    return result
+        zero._same_currency(amount)
+    return Money(exact_sum(amount.amount for amount in amounts), zero.currency)

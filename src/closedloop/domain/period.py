@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import calendar
+import functools
 import re
-from datetime import date, timedelta
+from datetime import date
 from enum import StrEnum
+from typing import Any
 
 import attrs
 
@@ -25,13 +28,29 @@ def _month_index(year: int, month: int) -> int:
     return year * 12 + (month - 1)
 
 
+def _granularity(value: Any) -> Granularity:
+    try:
+        return Granularity(value)
+    except ValueError:
+        raise InvalidInput(f"{value!r} is not a year, quarter or month") from None
+
+
+@functools.total_ordering
 @attrs.frozen(order=False)
 class Period:
     """A calendar period; ordered by start, then by length (a year before its first quarter)."""
 
     year: int
-    granularity: Granularity
+    granularity: Granularity = attrs.field(converter=_granularity)
     index: int = 1  # quarter 1-4 or month 1-12; 1 for a year
+
+    def __attrs_post_init__(self) -> None:
+        """Only periods a calendar has: ``date`` knows the years 1 to 9999."""
+        if not 1 <= self.year <= 9999:
+            raise InvalidInput(f"year {self.year} is outside 1 … 9999")
+        last = _MONTHS[Granularity.YEAR] // _MONTHS[self.granularity]
+        if not 1 <= self.index <= last:
+            raise InvalidInput(f"a year has no {self.granularity.value} {self.index}")
 
     @classmethod
     def parse(cls, text: str) -> Period:
@@ -44,10 +63,7 @@ class Period:
         if match.group(2):
             return cls(year, Granularity.QUARTER, int(match.group(2)))
         if match.group(3):
-            month = int(match.group(3))
-            if not 1 <= month <= 12:
-                raise InvalidInput(f"period {text!r} has no month {month}")
-            return cls(year, Granularity.MONTH, month)
+            return cls(year, Granularity.MONTH, int(match.group(3)))
         return cls(year, Granularity.YEAR)
 
     @property
@@ -71,8 +87,8 @@ class Period:
     @property
     def end(self) -> date:
         """Last day of the period (inclusive)."""
-        after = self._last_month + 1
-        return date(after // 12, after % 12 + 1, 1) - timedelta(days=1)
+        year, month = divmod(self._last_month, 12)
+        return date(year, month + 1, calendar.monthrange(year, month + 1)[1])
 
     def contains(self, other: Period | date) -> bool:
         """Whether ``other`` (a period or a day) lies wholly inside this period."""
@@ -83,14 +99,14 @@ class Period:
     def has_ended(self, today: date) -> bool:
         return today > self.end
 
-    def subdivide(self, granularity: Granularity) -> list[Period]:
+    def subdivide(self, granularity: Granularity | str) -> list[Period]:
         """The quarters or months that make up this period, in order."""
-        if _MONTHS[granularity] > _MONTHS[self.granularity]:
-            raise InvalidInput(f"{self} cannot be divided into {granularity.value}s")
-        step = _MONTHS[granularity]
+        into = _granularity(granularity)
+        if _MONTHS[into] > _MONTHS[self.granularity]:
+            raise InvalidInput(f"{self} cannot be divided into {into.value}s")
         return [
-            Period._at(month, granularity)
-            for month in range(self._first_month, self._last_month + 1, step)
+            Period._at(month, into)
+            for month in range(self._first_month, self._last_month + 1, _MONTHS[into])
         ]
 
     @staticmethod
@@ -105,21 +121,15 @@ class Period:
     def _key(self) -> tuple[int, int]:
         return (self._first_month, -_MONTHS[self.granularity])
 
-    def __lt__(self, other: Period) -> bool:
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Period):
+            return NotImplemented
         return self._key() < other._key()
 
-    def __le__(self, other: Period) -> bool:
-        return self._key() <= other._key()
-
-    def __gt__(self, other: Period) -> bool:
-        return self._key() > other._key()
-
-    def __ge__(self, other: Period) -> bool:
-        return self._key() >= other._key()
-
     def __str__(self) -> str:
+        """The text :meth:`parse` reads back (stored events rely on it)."""
         if self.granularity is Granularity.QUARTER:
-            return f"{self.year}-Q{self.index}"
+            return f"{self.year:04d}-Q{self.index}"
         if self.granularity is Granularity.MONTH:
-            return f"{self.year}-{self.index:02d}"
-        return str(self.year)
+            return f"{self.year:04d}-{self.index:02d}"
+        return f"{self.year:04d}"

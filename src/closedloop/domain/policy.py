@@ -6,10 +6,11 @@ only what it changes.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveInt, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
 from closedloop.domain.errors import InvalidInput
 
@@ -112,14 +113,26 @@ class Policy(_Section):
         """Defaults overridden by ``data``; roles named in ``data`` replace those roles only."""
         merged = dict(data)
         if "roles" in merged:
+            if not isinstance(merged["roles"], Mapping):
+                raise InvalidInput("invalid policy: roles must map each role to its permissions")
             merged["roles"] = {**DEFAULT_ROLES, **merged["roles"]}
         try:
             return cls.model_validate(merged)
-        except ValueError as error:
-            raise InvalidInput(f"invalid policy: {error}") from None
+        except ValidationError as error:
+            raise InvalidInput(f"invalid policy: {_problems(error)}") from None
 
     def permissions_of(self, roles: frozenset[str]) -> frozenset[str]:
         granted: set[str] = set()
         for role in roles:
             granted |= self.roles.get(role, frozenset())
         return frozenset(granted)
+
+
+def _problems(error: ValidationError) -> str:
+    """``customer.points_valid_days: Input should be greater than 0; …``"""
+    problems = []
+    for problem in error.errors(include_url=False):
+        where = ".".join(str(part) for part in problem["loc"])
+        message = problem["msg"].removeprefix("Value error, ")
+        problems.append(f"{where}: {message}" if where else message)
+    return "; ".join(problems)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from enum import StrEnum
 from uuid import UUID
 
@@ -17,6 +17,7 @@ import attrs
 from closedloop.domain.actor import Actor, four_eyes
 from closedloop.domain.base import Approval, LoopAggregate
 from closedloop.domain.errors import RuleViolation, require
+from closedloop.domain.money import EXACT, RATIO, exact_sum
 from closedloop.domain.period import Period
 from closedloop.domain.policy import Grades
 
@@ -102,7 +103,8 @@ def achievement(
     numerator, denominator = (actual, target) if direction is Direction.HIGHER else (target, actual)
     if denominator == 0:
         return None
-    return (numerator / denominator).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    with localcontext(RATIO):
+        return (numerator / denominator).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
 def roll_up(actuals: Sequence[tuple[Period, Decimal]], aggregation: Aggregation) -> Decimal | None:
@@ -111,9 +113,10 @@ def roll_up(actuals: Sequence[tuple[Period, Decimal]], aggregation: Aggregation)
         return None
     values = [value for _, value in actuals]
     if aggregation is Aggregation.SUM:
-        return sum(values, Decimal(0))
+        return exact_sum(values)
     if aggregation is Aggregation.AVERAGE:
-        return sum(values, Decimal(0)) / len(values)
+        with localcontext(RATIO):
+            return exact_sum(values) / len(values)
     return max(actuals, key=lambda pair: pair[0])[1]
 
 
@@ -389,12 +392,12 @@ class Target(LoopAggregate):
         else:
             self._check_scope_split(children)
         if self.aggregation is Aggregation.SUM:
-            parts = sum((child.value for child in children), Decimal(0))
+            parts = exact_sum(child.value for child in children)
             require(
                 parts == self.value,
                 "R-T2",
                 f"children add up to {parts} {self.unit}, parent is {self.value} {self.unit}"
-                f" (difference {self.value - parts})",
+                f" (difference {EXACT.subtract(self.value, parts)})",
             )
         created = [
             Target.draft(

@@ -7,12 +7,14 @@ from typing import Any
 
 from closedloop.application.reader import Reader
 from closedloop.application.views.common import approval_view
+from closedloop.domain.money import EXACT, exact_sum
 from closedloop.domain.policy import Policy
 from closedloop.domain.target import Dimension, Target, achievement, current_actual
 
 
 def target_view(target: Target, reader: Reader, policy: Policy) -> dict[str, Any]:
-    actual = current_actual(target, lambda child_id: reader.get(Target, child_id))
+    related = reader.related(target)
+    actual = current_actual(target, lambda child_id: related.get(Target, child_id))
     adjusted = achievement(actual, target.value, target.direction)
     original = achievement(actual, target.original_value or target.value, target.direction)
     return {
@@ -78,9 +80,10 @@ def target_tree(target: Target, reader: Reader, policy: Policy) -> dict[str, Any
         child_ids = target.decompositions.get(dimension)
         if not child_ids:
             continue
-        children = [target_tree(reader.get(Target, cid), reader, policy) for cid in child_ids]
+        related = reader.related(target)
+        children = [target_tree(related.get(Target, cid), related, policy) for cid in child_ids]
         node["children"][dimension] = children
         if target.aggregation.value == "sum" and target.value is not None:
-            parts = sum((child["value"] or Decimal(0) for child in children), Decimal(0))
-            node.setdefault("gaps", {})[dimension] = target.value - parts
+            parts = exact_sum(child["value"] or Decimal(0) for child in children)
+            node.setdefault("gaps", {})[dimension] = EXACT.subtract(target.value, parts)
     return node
