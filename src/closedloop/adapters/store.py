@@ -1,20 +1,30 @@
 """One setting selects the store: ``memory:``, ``sqlite:///path.db`` or ``postgresql://…``.
 
 The URL is mapped onto the `eventsourcing` library's own environment variables; the
-library's persistence modules do all the storing.
+library's persistence modules do all the storing. The URL is the whole configuration:
+the application ignores stray library variables in ``os.environ`` (see ``EventStoreApp``).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from uuid import uuid4
 
-from closedloop.domain.errors import InvalidInput
+from eventsourcing.persistence import PersistenceError
+
+from closedloop.application.store import EventStoreApp
+from closedloop.domain.errors import InvalidInput, StoreUnavailable
 
 DEFAULT_STORE = "sqlite:///closedloop.db"
 STORE_VARIABLE = "CLOSEDLOOP_STORE"
+FORMS = "memory:, sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+
+#: Aggregates kept in memory between commands. A cached aggregate is brought up to date
+#: from the store before each use ("fast-forward"), so other processes' writes are seen.
+CACHE = {"AGGREGATE_CACHE_MAXSIZE": "1000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
 
 def store_url(explicit: str | None = None) -> str:
@@ -22,51 +32,120 @@ def store_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get(STORE_VARIABLE) or DEFAULT_STORE
 
 
+def open_store(url: str) -> EventStoreApp:
+    """The event store at ``url``: ``InvalidInput`` if malformed, ``StoreUnavailable`` if
+    it cannot be opened (nothing else escapes)."""
+    env = store_env(url)
+    try:
+        return EventStoreApp(env=env)
+    except (PersistenceError, OSError) as error:
+        reason = _postgres_refusal(env) or str(error)
+        raise StoreUnavailable(f"cannot open store {redacted(url)}: {reason}") from None
+
+
 def store_env(url: str) -> dict[str, str]:
-    """The `eventsourcing` environment for ``url``."""
+    """The complete `eventsourcing` environment for ``url``; ``InvalidInput`` if malformed."""
     if url in ("memory:", "memory://"):
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo", **CACHE}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", **_sqlite(url, parts.path)}
+        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", **_sqlite(url, parts), **CACHE}
     if parts.scheme in ("postgresql", "postgres"):
-        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_postgres(url)}
-    raise InvalidInput(
-        f"store {url!r} is not memory:, sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
-    )
+        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_postgres(url, parts), **CACHE}
+    raise InvalidInput(f"store {redacted(url)!r} is not {FORMS}")
 
 
-def _sqlite(url: str, path: str) -> dict[str, str]:
+def redacted(url: str) -> str:
+    """``url`` without its password, for messages and logs."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def _sqlite(url: str, parts: SplitResult) -> dict[str, str]:
+    if parts.netloc:
+        raise InvalidInput(
+            f"store {url!r}: a SQLite URL has three slashes before a relative path "
+            "(sqlite:///data/loop.db) and four before an absolute one (sqlite:////srv/loop.db)"
+        )
+    if parts.query:
+        raise InvalidInput(f"store {url!r}: SQLite takes no options ({parts.query})")
     # sqlite:///relative.db -> "/relative.db"; sqlite:////abs/path.db -> "//abs/path.db"
-    name = unquote(path[1:]) if path.startswith("/") else unquote(path)
-    if name in ("", ":memory:"):
+    name = unquote(parts.path[1:])
+    if not name:
+        raise InvalidInput(f"store {url!r} names no file (sqlite:///closedloop.db)")
+    if name == ":memory:":
         # Every pooled connection must see the same in-memory database (STYLE.md pitfall).
         return {"SQLITE_DBNAME": f"file:closedloop-{uuid4().hex}?mode=memory&cache=shared"}
     file = Path(name)
-    if not file.parent.exists():
+    if not file.parent.is_dir():
         raise InvalidInput(f"store {url!r}: folder {file.parent} does not exist")
-    return {"SQLITE_DBNAME": str(file), "SQLITE_LOCK_TIMEOUT": "30"}
+    # Absolute, so connections opened later by other threads find the same file even if
+    # the working directory has changed meanwhile.
+    return {"SQLITE_DBNAME": str(file.resolve()), "SQLITE_LOCK_TIMEOUT": "30"}
 
 
-def _postgres(url: str) -> dict[str, str]:
-    parts = urlsplit(url)
-    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+def _postgres(url: str, parts: SplitResult) -> dict[str, str]:
+    shown = redacted(url)
+    if importlib.util.find_spec("psycopg") is None:
+        raise StoreUnavailable(
+            f"store {shown!r} needs the PostgreSQL driver: pip install 'closedloop[postgres]'"
+        )
+    query = {key: values[-1] for key, values in parse_qs(parts.query, True).items()}
     database = unquote(parts.path.lstrip("/"))
     if not database:
-        raise InvalidInput(f"store {url!r} names no database")
+        raise InvalidInput(f"store {shown!r} names no database ({FORMS})")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise InvalidInput(f"store {shown!r}: the port is not a number from 1 to 65535") from None
     env = {
         "POSTGRES_DBNAME": database,
         "POSTGRES_HOST": parts.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_PORT": str(port),
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         # The library insists on a password even under trust authentication.
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
-        "POSTGRES_CONNECT_TIMEOUT": query.pop("connect_timeout", "5"),
+        "POSTGRES_CONNECT_TIMEOUT": _seconds(shown, query.pop("connect_timeout", "5")),
     }
     if "schema" in query:
-        env["POSTGRES_SCHEMA"] = query.pop("schema")
+        schema = query.pop("schema")
+        if not schema:
+            raise InvalidInput(f"store {shown!r}: schema is empty")
+        env["POSTGRES_SCHEMA"] = schema
     if query:
         raise InvalidInput(
-            f"store {url!r}: unknown options {sorted(query)}; known: schema, connect_timeout"
+            f"store {shown!r}: unknown options {sorted(query)}; known: schema, connect_timeout"
         )
     return env
+
+
+def _seconds(url: str, text: str) -> str:
+    if not text.isdigit() or int(text) < 1:
+        raise InvalidInput(
+            f"store {url!r}: connect_timeout must be whole seconds ≥ 1, not {text!r}"
+        )
+    return text
+
+
+def _postgres_refusal(env: dict[str, str]) -> str | None:
+    """Why the server refuses a connection, which the library's pool hides behind a
+    timeout ("couldn't get a connection after 5.00 sec"); None if it accepts one."""
+    if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
+        return None
+    import psycopg
+
+    try:
+        psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env["POSTGRES_PASSWORD"],
+            connect_timeout=env["POSTGRES_CONNECT_TIMEOUT"],
+        ).close()
+    except psycopg.Error as refused:
+        return " ".join(str(refused).split())
+    return None

@@ -71,6 +71,12 @@ class Reader:
         return self
 
     def all(self, cls: type[A]) -> list[A]:
+        """Every ``cls`` aggregate that existed at ``as_of``, in creation order."""
+        if isinstance(self.as_of, int):
+            raise InvalidInput(
+                f"as of version {self.as_of}: a version names one record's state; "
+                "for a list give a time (2026-03-31T23:59:59+00:00)"
+            )
         found = []
         for agg_id in listed_ids(self.store, cls.KIND):
             try:

@@ -1,0 +1,353 @@
+"""The ``closedloop`` command line: demo, apply (JSON-lines batches), schema, show, list.
+
+It only translates: commands go through the catalogue, queries through ``ClosedLoop``, and
+every refusal is a :class:`~closedloop.domain.errors.ClosedLoopError` mapped to its exit code
+in one place (:class:`_Guarded`), so a user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+from typer.core import TyperGroup
+
+from closedloop.adapters import batch
+from closedloop.adapters.cli import render
+from closedloop.adapters.demo import run_demo
+from closedloop.adapters.jsonable import to_json
+from closedloop.adapters.store import store_env, store_url
+from closedloop.api import ClosedLoop
+from closedloop.application.clock import FixedClock
+from closedloop.application.reader import AsOf
+from closedloop.domain.errors import (
+    ClosedLoopError,
+    ConcurrencyConflict,
+    InvalidInput,
+    NotAuthorised,
+    NotFound,
+    RuleViolation,
+    StoreUnavailable,
+)
+
+#: The demo's year is planned from November 2025 (the clock then walks through 2026).
+DEMO_START = "2025-11-03T09:00:00+00:00"
+_JSON = "closedloop.json"  # ctx.meta key: did this command ask for JSON output?
+_ERRORS = (
+    InvalidInput,
+    NotAuthorised,
+    RuleViolation,
+    NotFound,
+    ConcurrencyConflict,
+    StoreUnavailable,
+)
+EXIT_CODES = "Exit codes: 0 ok, " + ", ".join(f"{e.exit_code} {e.kind}" for e in _ERRORS) + "."
+
+
+class _Guarded(TyperGroup):
+    """Maps every ``ClosedLoopError`` to its message (or JSON body) and exit code."""
+
+    def invoke(self, ctx: Any) -> Any:  # a click Context; Typer keeps its click type private
+        try:
+            return super().invoke(ctx)
+        except ClosedLoopError as error:
+            if ctx.meta.get(_JSON):
+                typer.echo(to_json(error.to_dict()))
+            else:
+                Console(stderr=True, soft_wrap=True).print(render.error_text(error))
+            raise typer.Exit(error.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Guarded,
+    name="closedloop",
+    help="Closed-loop marketing management: an event-sourced store of targets, plans and "
+    "research, with every rule enforced and every change provable.",
+    epilog=EXIT_CODES,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+show_app = typer.Typer(help="Show one target, plan or study.", no_args_is_help=True)
+list_app = typer.Typer(help="List targets, plans or studies.", no_args_is_help=True)
+app.add_typer(show_app, name="show")
+app.add_typer(list_app, name="list")
+
+
+def _json_wanted(ctx: typer.Context, value: bool) -> bool:
+    ctx.meta[_JSON] = value
+    return value
+
+
+Store = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        metavar="URL",
+        help="memory:, sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
+        "(default: $CLOSEDLOOP_STORE, else sqlite:///closedloop.db)",
+        show_default=False,
+    ),
+]
+PolicyFile = Annotated[
+    Path | None,
+    typer.Option("--policy", metavar="FILE", help="policy settings that differ (TOML or JSON)"),
+]
+Json = Annotated[
+    bool,
+    typer.Option("--json", help="print JSON instead of tables", callback=_json_wanted),
+]
+AsOfTime = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        metavar="TIME",
+        help="as it was at an ISO time (naive means UTC) or at a version number",
+    ),
+]
+Ref = Annotated[str, typer.Argument(metavar="ID", help="a reference (REV-2026) or a UUID")]
+
+
+def run() -> None:
+    """The ``closedloop`` console script."""
+    app(prog_name="closedloop")
+
+
+def _out() -> Console:
+    return Console()
+
+
+def _emit_json(value: Any) -> None:
+    typer.echo(to_json(value, indent=2))
+
+
+def parse_as_of(text: str | None) -> AsOf:
+    """``--as-of``: a version number, or an ISO date or time (without a zone: UTC)."""
+    if text is None:
+        return None
+    if text.strip().isdigit():
+        return int(text)
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"--as-of {text!r} is neither a version (7) nor an ISO time (2026-03-31T23:59:59Z)"
+        ) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+# --- demo --------------------------------------------------------------------------------------
+
+
+@app.command()
+def demo(
+    store: Store = None,
+    policy: PolicyFile = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="delete the SQLite file first, if it exists")
+    ] = False,
+) -> None:
+    """Play a realistic year into a fresh store, then print its target tree and plans."""
+    url = store_url(store)
+    if replace:
+        _delete_sqlite_store(url)
+    clock = FixedClock(DEMO_START)
+    with ClosedLoop(url, policy=policy, clock=clock) as loop:
+        if loop.position() > 0:
+            raise InvalidInput(
+                f"the store {url} is not empty ({loop.position()} events recorded); the demo "
+                "needs a fresh one: pass --store sqlite:///another.db, or --replace to start a "
+                "SQLite file afresh"
+            )
+        played = run_demo(loop, clock)
+        console = _out()
+        console.print(render.target_tree(loop.target_tree(played.target)))
+        console.print(render.plans_table([loop.plan(ref) for ref in played.plans]))
+        console.print(Text(f"{loop.position()} events recorded in {url}"), soft_wrap=True)
+
+
+def _delete_sqlite_store(url: str) -> None:
+    """``--replace``: only ever a SQLite file (with its WAL files), never another kind of store."""
+    name = store_env(url).get("SQLITE_DBNAME")
+    if name is None or name.startswith("file:"):
+        raise InvalidInput(f"--replace deletes a SQLite file; {url} is not one")
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        try:
+            Path(name + suffix).unlink(missing_ok=True)
+        except OSError as error:
+            raise InvalidInput(
+                f"--replace cannot delete {name}{suffix}: {error.strerror}"
+            ) from None
+
+
+# --- apply -------------------------------------------------------------------------------------
+
+
+@app.command()
+def apply(
+    file: Annotated[
+        str,
+        typer.Argument(metavar="FILE.jsonl", help="command envelopes, one per line; - is stdin"),
+    ],
+    stop_on_error: Annotated[
+        bool, typer.Option("--stop-on-error", help="stop at the first refused line")
+    ] = False,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """Run a JSON-lines batch of command envelopes; each line succeeds whole or records nothing."""
+    source: contextlib.AbstractContextManager[IO[bytes]] = (
+        contextlib.nullcontext(typer.get_binary_stream("stdin"))
+        if file == "-"
+        else batch.open_batch(file)
+    )
+    tally = batch.Tally()
+    console = _out()
+    with source as lines, ClosedLoop(store, policy=policy) as loop:
+        for outcome in batch.apply_batch(loop, lines, stop_on_error=stop_on_error):
+            tally.add(outcome)
+            if json_output:
+                typer.echo(to_json(outcome.to_dict()))
+            else:
+                console.print(render.outcome_line(outcome), soft_wrap=True)
+    stopped = stop_on_error and tally.first_failure is not None
+    if json_output:
+        typer.echo(to_json({"summary": tally.to_dict()}))
+    else:
+        console.print(render.tally_line(tally, stopped=stopped), soft_wrap=True)
+    raise typer.Exit(tally.exit_code)
+
+
+# --- schema ------------------------------------------------------------------------------------
+
+
+@app.command()
+def schema(
+    command: Annotated[
+        str | None, typer.Argument(help="one command (target.create); all when omitted")
+    ] = None,
+) -> None:
+    """Print the JSON Schema of one command's arguments, or of every command by name."""
+    _emit_json(ClosedLoop.schema(command))
+
+
+# --- show --------------------------------------------------------------------------------------
+
+
+@show_app.command("target")
+def show_target(
+    ref: Ref,
+    as_of: AsOfTime = None,
+    tree: Annotated[bool, typer.Option("--tree", help="the decomposition tree below it")] = False,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """A target: value, actual, achievement and grade (or its whole tree)."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        view = loop.target_tree(ref, as_of=when) if tree else loop.target(ref, as_of=when)
+    if json_output:
+        _emit_json(view)
+    else:
+        _out().print(render.target_tree(view) if tree else render.target_panel(view))
+
+
+@show_app.command("plan")
+def show_plan(
+    ref: Ref,
+    as_of: AsOfTime = None,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """A plan: budget, action items, targets, approved against current revision."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        view = loop.plan(ref, as_of=when)
+    if json_output:
+        _emit_json(view)
+    else:
+        _out().print(render.plan_panel(view))
+
+
+@show_app.command("research")
+def show_research(
+    ref: Ref,
+    as_of: AsOfTime = None,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """A study: topics, methods, status and its report."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        view = loop.research(ref, as_of=when)
+    if json_output:
+        _emit_json(view)
+    else:
+        _out().print(render.research_panel(view))
+
+
+# --- list --------------------------------------------------------------------------------------
+
+
+@list_app.command("targets")
+def list_targets(
+    as_of: AsOfTime = None,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """Every target, in creation order."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        views = loop.targets(as_of=when)
+    if json_output:
+        _emit_json(views)
+    else:
+        _out().print(render.targets_table(views))
+
+
+@list_app.command("plans")
+def list_plans(
+    as_of: AsOfTime = None,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """Every plan, in creation order."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        views = loop.plans(as_of=when)
+    if json_output:
+        _emit_json(views)
+    else:
+        _out().print(render.plans_table(views))
+
+
+@list_app.command("research")
+def list_research(
+    as_of: AsOfTime = None,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """Every study, in creation order."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        views = loop.studies(as_of=when)
+    if json_output:
+        _emit_json(views)
+    else:
+        _out().print(render.studies_table(views))
+
+
+if __name__ == "__main__":
+    run()
