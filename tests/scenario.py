@@ -8,7 +8,9 @@ from closedloop import ClosedLoop
 from tests.cast import CEO, CFO, HEAD
 
 
-def draft_revenue_target(loop: ClosedLoop, ref: str = "REV-2026", **overrides: Any) -> dict[str, Any]:
+def draft_revenue_target(
+    loop: ClosedLoop, ref: str = "REV-2026", **overrides: Any
+) -> dict[str, Any]:
     args = {
         "ref": ref,
         "metric": "revenue",
@@ -22,7 +24,9 @@ def draft_revenue_target(loop: ClosedLoop, ref: str = "REV-2026", **overrides: A
     return loop.execute("target.create", CEO, args)
 
 
-def approved_revenue_target(loop: ClosedLoop, ref: str = "REV-2026", **overrides: Any) -> dict[str, Any]:
+def approved_revenue_target(
+    loop: ClosedLoop, ref: str = "REV-2026", **overrides: Any
+) -> dict[str, Any]:
     draft_revenue_target(loop, ref, **overrides)
     loop.execute("target.submit", HEAD, {"target": ref})
     return loop.execute("target.approve", CFO, {"target": ref})
