@@ -10,14 +10,13 @@ from typing import Any
 from eventsourcing.persistence import PersistenceError
 
 import closedloop.application.commands  # noqa: F401  (fills the catalogue)
-from closedloop.adapters.store import store_env, store_url
+from closedloop.adapters.store import open_store, store_url
 from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
 from closedloop.application.inputs import Input
 from closedloop.application.policy_file import load_policy
 from closedloop.application.reader import AsOf, Reader
-from closedloop.application.store import EventStoreApp
 from closedloop.application.views.plan import plan_view
 from closedloop.application.views.research import research_coverage, research_view
 from closedloop.application.views.target import target_tree, target_view
@@ -45,16 +44,12 @@ class ClosedLoop:
         clock: Clock | None = None,
     ) -> None:
         self.store_url = store_url(store)
-        env = store_env(self.store_url)
         if isinstance(policy, Policy):
             self.policy = policy
         else:
             self.policy = load_policy(policy) if policy is not None else Policy()
         self.clock: Clock = clock or SystemClock()
-        try:
-            self._store = EventStoreApp(env=env)
-        except (PersistenceError, OSError) as error:
-            raise StoreUnavailable(f"cannot open store {self.store_url}: {error}") from None
+        self._store = open_store(self.store_url)
         self._dispatcher = Dispatcher(self._store, self.policy, self.clock, catalogue)
 
     # --- commands ----------------------------------------------------------------------------

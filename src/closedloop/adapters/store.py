@@ -33,8 +33,11 @@ def store_url(explicit: str | None = None) -> str:
 
 
 def open_store(url: str) -> EventStoreApp:
-    """The event store at ``url``: ``InvalidInput`` if malformed, ``StoreUnavailable`` if
-    it cannot be opened (nothing else escapes)."""
+    """The event store at ``url``.
+
+    Raises ``InvalidInput`` for a malformed URL and ``StoreUnavailable`` for a store that
+    cannot be opened, with the reason; no library or driver exception escapes.
+    """
     env = store_env(url)
     try:
         return EventStoreApp(env=env)
@@ -89,10 +92,6 @@ def _sqlite(url: str, parts: SplitResult) -> dict[str, str]:
 
 def _postgres(url: str, parts: SplitResult) -> dict[str, str]:
     shown = redacted(url)
-    if importlib.util.find_spec("psycopg") is None:
-        raise StoreUnavailable(
-            f"store {shown!r} needs the PostgreSQL driver: pip install 'closedloop[postgres]'"
-        )
     query = {key: values[-1] for key, values in parse_qs(parts.query, True).items()}
     database = unquote(parts.path.lstrip("/"))
     if not database:
@@ -109,6 +108,9 @@ def _postgres(url: str, parts: SplitResult) -> dict[str, str]:
         # The library insists on a password even under trust authentication.
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_CONNECT_TIMEOUT": _seconds(shown, query.pop("connect_timeout", "5")),
+        # One connection held open per instance (the library's default holds five), more
+        # on demand for threads: many embedding processes share the server's 100 or so.
+        "POSTGRES_POOL_SIZE": "1",
     }
     if "schema" in query:
         schema = query.pop("schema")
@@ -118,6 +120,10 @@ def _postgres(url: str, parts: SplitResult) -> dict[str, str]:
     if query:
         raise InvalidInput(
             f"store {shown!r}: unknown options {sorted(query)}; known: schema, connect_timeout"
+        )
+    if not all(importlib.util.find_spec(driver) for driver in ("psycopg", "psycopg_pool")):
+        raise StoreUnavailable(
+            f"store {shown!r} needs the PostgreSQL driver: pip install 'closedloop[postgres]'"
         )
     return env
 
@@ -131,8 +137,11 @@ def _seconds(url: str, text: str) -> str:
 
 
 def _postgres_refusal(env: dict[str, str]) -> str | None:
-    """Why the server refuses a connection, which the library's pool hides behind a
-    timeout ("couldn't get a connection after 5.00 sec"); None if it accepts one."""
+    """Why the PostgreSQL server refuses a connection; None if it accepts one.
+
+    The library's pool reports only a timeout ("couldn't get a connection after 5.00 sec"),
+    so one direct connection asks the server for its reason.
+    """
     if env["PERSISTENCE_MODULE"] != "eventsourcing.postgres":
         return None
     import psycopg

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.utils import Environment, EnvType
 
 from closedloop.application.transcodings import register_all
 
@@ -18,6 +19,14 @@ class EventStoreApp(Application[UUID]):
     """
 
     name = "closedloop"
+
+    def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
+        """Only the given environment, so the store URL is the whole configuration.
+
+        The library merges ``os.environ`` under it, where a stray variable
+        (``CLOSEDLOOP_PERSISTENCE_MODULE``, ``POSTGRES_SCHEMA``) would override the URL.
+        """
+        return Environment(name, env)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -1,0 +1,91 @@
+"""The aggregate cache: each command changes a private copy, so a refusal leaves no trace."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from closedloop import ClosedLoop, ConcurrencyConflict
+from closedloop.application.unit_of_work import _private_copy
+from closedloop.domain.target import Measurement, Target
+from tests.cast import HEAD, LI
+from tests.scenario import approved_revenue_target, draft_revenue_target, quarters
+
+QUARTERS = ["3000000", "3000000", "3000000", "3000000"]
+
+
+def test_a_command_refused_after_changing_its_copy_leaves_the_cached_target_intact(
+    loop: ClosedLoop,
+) -> None:
+    approved_revenue_target(loop)
+    draft_revenue_target(loop, "REV-2026-Q1", period="2026-Q1", value="3000000")
+    before = loop.position()
+    # The parent records its decomposition, then adding a child that exists is refused.
+    with pytest.raises(ConcurrencyConflict, match="REV-2026-Q1 already exists"):
+        loop.execute(
+            "target.decompose",
+            HEAD,
+            {
+                "target": "REV-2026",
+                "dimension": "period",
+                "children": quarters("REV-2026", QUARTERS),
+            },
+        )
+    assert loop.position() == before
+    parent = loop.reader().get(Target, "REV-2026")
+    assert (parent.version, parent.decompositions) == (3, {})
+
+    children = [{**child, "ref": f"{child['ref']}-B"} for child in quarters("REV-2026", QUARTERS)]
+    result = loop.execute(
+        "target.decompose",
+        HEAD,
+        {"target": "REV-2026", "dimension": "period", "children": children},
+    )
+    assert result["version"] == 4
+
+
+def test_reads_between_commands_see_each_commands_result(loop: ClosedLoop) -> None:
+    approved_revenue_target(loop)
+    for n in range(1, 4):
+        loop.execute(
+            "target.record_actual",
+            LI,
+            {"target": "REV-2026", "value": str(n), "as_of": "2026-01-31", "source": "ERP"},
+        )
+        target = loop.reader().get(Target, "REV-2026")
+        assert (target.version, len(target.measurements)) == (3 + n, n)
+
+
+class Mutable:
+    """A value that is hashed by identity, so may change: it must be copied."""
+
+    def __init__(self) -> None:
+        self.items: list[int] = []
+
+
+def test_private_copy_copies_containers_and_what_may_change_and_shares_immutable_values(
+    mem_loop: ClosedLoop,
+) -> None:
+    approved_revenue_target(mem_loop)
+    cached = mem_loop.reader().get(Target, "REV-2026")
+    cached.measurements.append(Measurement(Decimal(1), date(2026, 1, 31), "ERP", LI.id))
+    cached.final = {"history": [1, 2]}
+    odd = Mutable()
+    vars(cached)["odd"] = odd
+    vars(cached)["odd_tuple"] = ([1],)
+
+    copy = _private_copy(cached)
+    copy.measurements.append(Measurement(Decimal(2), date(2026, 2, 28), "ERP", LI.id))
+    assert copy.final is not None
+    copy.final["history"].append(3)  # type: ignore[attr-defined]
+    vars(copy)["odd"].items.append(1)
+    vars(copy)["odd_tuple"][0].append(2)
+
+    assert len(cached.measurements) == 1
+    assert cached.final == {"history": [1, 2]}
+    assert (odd.items, vars(cached)["odd_tuple"]) == ([], ([1],))
+    assert copy.measurements[0] is cached.measurements[0]  # frozen: shared, not copied
+    assert copy.period is cached.period
+    assert (copy.id, copy.version) == (cached.id, cached.version)
