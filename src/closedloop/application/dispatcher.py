@@ -82,7 +82,10 @@ def _parse(model: type[Input], data: Any, what: str) -> Any:
         return model.model_validate(dict(data))
     except ValidationError as error:
         problems = [
-            {"field": ".".join(str(part) for part in e["loc"]) or "(input)", "problem": e["msg"]}
+            {
+                "field": ".".join(str(part) for part in e["loc"]) or "(input)",
+                "problem": e["msg"].removeprefix("Value error, "),
+            }
             for e in error.errors(include_url=False, include_input=False)
         ]
         summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)

@@ -63,3 +63,34 @@ class LoopAggregate(Aggregate):
                 f"cannot {doing} {self.KIND} {self.id}: it is {self.status}, "
                 f"it must be {' or '.join(allowed)}",
             )
+
+
+class Approvable(LoopAggregate):
+    """An aggregate that is submitted, then approved at a revision (R-G5) or sent back.
+
+    Who may decide is each aggregate's own rule (R-G1, R-P1, R-R2 …); what a submission and
+    an approval record is the same everywhere, and lives here.
+    """
+
+    revision: int
+    submitted_by: str | None
+    approval: Approval | None
+
+    class Created(LoopAggregate.Created):
+        """Declared so the library does not derive one from the annotations above."""
+
+    class Submitted(LoopAggregate.Event):
+        def apply(self, aggregate: Approvable) -> None:
+            aggregate.status = "submitted"
+            aggregate.submitted_by = self.actor_id
+
+    class Approved(LoopAggregate.Event):
+        revision: int
+
+        def apply(self, aggregate: Approvable) -> None:
+            aggregate.status = "approved"
+            aggregate.approval = Approval(self.actor_id, self.revision, self.timestamp)
+            aggregate.on_approved()
+
+    def on_approved(self) -> None:
+        """What else an approval fixes (a target's original value, a plan's content)."""

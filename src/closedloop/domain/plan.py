@@ -21,7 +21,7 @@ from uuid import UUID
 import attrs
 
 from closedloop.domain.actor import Actor, four_eyes
-from closedloop.domain.base import Approval, LoopAggregate
+from closedloop.domain.base import Approvable, LoopAggregate
 from closedloop.domain.errors import InvalidInput, NotFound, RuleViolation, require
 from closedloop.domain.money import Money, total
 from closedloop.domain.period import Granularity, Period
@@ -135,7 +135,7 @@ def _non_negative(amount: Money, what: str) -> None:
         raise InvalidInput(f"{what} of {amount} is negative")
 
 
-class Plan(LoopAggregate):
+class Plan(Approvable):
     KIND = "plan"
 
     ref: str | None
@@ -147,9 +147,6 @@ class Plan(LoopAggregate):
     children: tuple[UUID, ...]
     content: PlanContent
     status: str
-    revision: int
-    submitted_by: str | None
-    approval: Approval | None
     approved_content: PlanContent | None
     rejection: Rejection | None
     items_added: int
@@ -220,19 +217,6 @@ class Plan(LoopAggregate):
 
         def apply(self, plan: Plan) -> None:
             plan.children = (*plan.children, self.child_id)
-
-    class Submitted(LoopAggregate.Event):
-        def apply(self, plan: Plan) -> None:
-            plan.status = Status.SUBMITTED.value
-            plan.submitted_by = self.actor_id
-
-    class Approved(LoopAggregate.Event):
-        revision: int
-
-        def apply(self, plan: Plan) -> None:
-            plan.status = Status.APPROVED.value
-            plan.approval = Approval(self.actor_id, self.revision, self.timestamp)
-            plan.approved_content = plan.content
 
     class Rejected(LoopAggregate.Event):
         revision: int
@@ -570,6 +554,10 @@ class Plan(LoopAggregate):
             f"monthly plan {self.label} is {doing}d by {self.author_superior}, the superior "
             f"of its author {self.author_id}; not by {actor.id}",
         )
+
+    def on_approved(self) -> None:
+        """The approved content is the revision in force until the next approval (R-P6)."""
+        self.approved_content = self.content
 
     def approve(self, actor: Actor, at: datetime) -> None:
         """Approve the submitted revision; its content comes into force (R-P6, R-G5)."""

@@ -17,7 +17,7 @@ from uuid import UUID
 import attrs
 
 from closedloop.domain.actor import Actor, four_eyes
-from closedloop.domain.base import Approval, LoopAggregate
+from closedloop.domain.base import Approvable, LoopAggregate
 from closedloop.domain.errors import InvalidInput, require
 from closedloop.domain.period import Granularity, Period
 from closedloop.domain.policy import ResearchPolicy
@@ -92,7 +92,7 @@ def _methods(values: Iterable[str]) -> tuple[Method, ...]:
     return tuple(dict.fromkeys(Method(value) for value in values))
 
 
-class Research(LoopAggregate):
+class Research(Approvable):
     KIND = "research"
 
     ref: str | None
@@ -107,9 +107,6 @@ class Research(LoopAggregate):
     author_id: str
     author_superior: str | None
     status: str
-    revision: int
-    submitted_by: str | None
-    approval: Approval | None
     rejections: list[Rejection]
     started_at: datetime | None
     report: Report | None
@@ -158,18 +155,6 @@ class Research(LoopAggregate):
                 elif name in ("subjects", "topics"):
                     value = tuple(value)
                 setattr(study, name, value)
-
-    class Submitted(LoopAggregate.Event):
-        def apply(self, study: Research) -> None:
-            study.status = Status.SUBMITTED.value
-            study.submitted_by = self.actor_id
-
-    class Approved(LoopAggregate.Event):
-        revision: int
-
-        def apply(self, study: Research) -> None:
-            study.status = Status.APPROVED.value
-            study.approval = Approval(self.actor_id, self.revision, self.timestamp)
 
     class Rejected(LoopAggregate.Event):
         reason: str

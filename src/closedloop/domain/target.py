@@ -15,7 +15,7 @@ from uuid import UUID
 import attrs
 
 from closedloop.domain.actor import Actor, four_eyes
-from closedloop.domain.base import Approval, LoopAggregate
+from closedloop.domain.base import Approvable, Approval, LoopAggregate
 from closedloop.domain.errors import RuleViolation, require
 from closedloop.domain.money import EXACT, RATIO, exact_sum
 from closedloop.domain.period import Period
@@ -120,7 +120,7 @@ def roll_up(actuals: Sequence[tuple[Period, Decimal]], aggregation: Aggregation)
     return max(actuals, key=lambda pair: pair[0])[1]
 
 
-class Target(LoopAggregate):
+class Target(Approvable):
     KIND = "target"
 
     ref: str | None
@@ -139,9 +139,6 @@ class Target(LoopAggregate):
     parent_id: UUID | None
     created_by: str
     status: str
-    revision: int
-    submitted_by: str | None
-    approval: Approval | None
     original_value: Decimal | None
     decompositions: dict[str, tuple[UUID, ...]]
     adjustments: list[Adjustment]
@@ -210,20 +207,6 @@ class Target(LoopAggregate):
                 **target.decompositions,
                 Dimension(self.dimension).value: tuple(self.child_ids),
             }
-
-    class Submitted(LoopAggregate.Event):
-        def apply(self, target: Target) -> None:
-            target.status = Status.SUBMITTED.value
-            target.submitted_by = self.actor_id
-
-    class Approved(LoopAggregate.Event):
-        revision: int
-
-        def apply(self, target: Target) -> None:
-            target.status = Status.APPROVED.value
-            target.approval = Approval(self.actor_id, self.revision, self.timestamp)
-            if target.original_value is None:
-                target.original_value = target.value
 
     class Rejected(LoopAggregate.Event):
         reason: str
@@ -461,6 +444,11 @@ class Target(LoopAggregate):
                 "R-T1",
                 f"a {child.scope.value} target names its {child.scope.value}",
             )
+
+    def on_approved(self) -> None:
+        """The first approval fixes the original value that adjustments are measured against."""
+        if self.original_value is None:
+            self.original_value = self.value
 
     def submit(self, actor: Actor, at: datetime) -> None:
         """R-T1: only a SMART target can be submitted."""
