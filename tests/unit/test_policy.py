@@ -43,8 +43,12 @@ def test_default_roles_grant_what_loop_rules_says() -> None:
     assert "approve" in manager
     assert "adjust_targets" not in manager
     assert "adjust_targets" in policy.permissions_of(frozenset({"leadership"}))
-    for read_only in ("auditor", "compliance", "pii_reader"):
+    for read_only in ("auditor", "pii_reader"):
         assert policy.permissions_of(frozenset({read_only})) == {"read"}
+    assert policy.permissions_of(frozenset({"compliance"})) == {"read", "review_ads"}
+    assert "waive_findings" in policy.permissions_of(frozenset({"leadership"}))
+    assert "waive_findings" not in manager
+    assert {"verify", "approve_overspend"} <= manager
     assert policy.permissions_of(frozenset({"intern"})) == frozenset()
     assert policy.permissions_of(frozenset({"marketer", "auditor"})) == marketer
     assert set().union(*DEFAULT_ROLES.values()) == PERMISSIONS

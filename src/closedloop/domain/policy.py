@@ -23,14 +23,31 @@ PERMISSIONS = frozenset(
         "approve",  # approve or reject what others submitted (the domain narrows it: R-P1, R-R2)
         "adjust_targets",  # approve target adjustments (R-T3)
         "close",  # close targets after their period (R-T5)
+        "approve_overspend",  # cover an activity's overspend (R-A5; superior, within a limit)
+        "review_ads",  # record ad-copy compliance exemptions (R-A3)
+        "verify",  # verify rectifications (R-X3)
+        "waive_findings",  # approve a review finding's waiver (R-E4)
     }
 )
 
 DEFAULT_ROLES: dict[str, frozenset[str]] = {
     "marketer": frozenset({"read", "draft", "record"}),
-    "manager": frozenset({"read", "draft", "record", "approve", "close"}),
-    "leadership": frozenset({"read", "draft", "approve", "adjust_targets", "close"}),
-    "compliance": frozenset({"read"}),
+    "manager": frozenset(
+        {"read", "draft", "record", "approve", "close", "approve_overspend", "verify"}
+    ),
+    "leadership": frozenset(
+        {
+            "read",
+            "draft",
+            "approve",
+            "adjust_targets",
+            "close",
+            "approve_overspend",
+            "verify",
+            "waive_findings",
+        }
+    ),
+    "compliance": frozenset({"read", "review_ads"}),
     "auditor": frozenset({"read"}),
     "pii_reader": frozenset({"read"}),
 }
