@@ -12,6 +12,12 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
+from closedloop.domain.compliance import (
+    DEFAULT_ALLOWED,
+    DEFAULT_LEXICON_VERSION,
+    DEFAULT_TERMS,
+    Lexicon,
+)
 from closedloop.domain.errors import InvalidInput
 
 #: Permissions the command catalogue asks for; roles grant them (R-G2).
@@ -104,6 +110,43 @@ class ReviewPolicy(_Section):
     annual_due_month: int = Field(default=1, ge=1, le=12)  # R-E1: by the end of January
 
 
+class CompliancePolicy(_Section):
+    """R-A3: the lexicon of prohibited absolute claims; another list needs another version."""
+
+    lexicon_version: str = DEFAULT_LEXICON_VERSION
+    terms: tuple[str, ...] = DEFAULT_TERMS
+    allowed: tuple[str, ...] = DEFAULT_ALLOWED  # phrases that contain a term, claim nothing
+
+    @model_validator(mode="after")
+    def _valid_lexicon(self) -> Self:
+        """Only a lexicon a file names: the default is tested, and checking it here would
+        load OpenCC on ``import closedloop``."""
+        if not self.model_fields_set:
+            return self
+        if (self.terms, self.allowed) != (DEFAULT_TERMS, DEFAULT_ALLOWED) and (
+            self.lexicon_version == DEFAULT_LEXICON_VERSION
+        ):
+            raise ValueError(
+                f"a replaced lexicon needs its own lexicon_version, not the default's "
+                f"{DEFAULT_LEXICON_VERSION!r}"
+            )
+        try:
+            self.lexicon()
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
+        return self
+
+    def lexicon(self) -> Lexicon:
+        return Lexicon(self.lexicon_version, self.terms, self.allowed)
+
+
+class ActivityPolicy(_Section):
+    """R-A5: the share of an activity's budget its owner's superior may approve as overspend,
+    in total; beyond it, leadership approves (the catalogue says "up to a limit", not which)."""
+
+    superior_overspend_limit: Decimal = Field(default=Decimal("0.10"), ge=0)
+
+
 class Policy(_Section):
     """Thresholds, cadences, grades and the role -> permission map."""
 
@@ -112,6 +155,8 @@ class Policy(_Section):
     customer: CustomerPolicy = CustomerPolicy()
     rectification: RectificationPolicy = RectificationPolicy()
     review: ReviewPolicy = ReviewPolicy()
+    activity: ActivityPolicy = ActivityPolicy()
+    compliance: CompliancePolicy = CompliancePolicy()
     roles: dict[str, frozenset[str]] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
 
     @model_validator(mode="after")
