@@ -19,6 +19,13 @@ IN_SCOPE = [
     *(f"R-R{i}" for i in range(1, 4)),
     *(f"R-T{i}" for i in range(1, 6)),
     *(f"R-P{i}" for i in range(1, 7)),
+    *(f"R-A{i}" for i in range(1, 10)),
+    *(f"R-E{i}" for i in range(1, 5)),
+    *(f"R-X{i}" for i in range(1, 7)),
+    "L1",
+    "L2",
+    "L3",
+    "L4",
 ]
 
 

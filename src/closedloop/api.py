@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -17,14 +18,21 @@ from closedloop.application.dispatcher import Dispatcher
 from closedloop.application.inputs import Input
 from closedloop.application.policy_file import load_policy
 from closedloop.application.reader import AsOf, Reader
+from closedloop.application.views.activity import activity_view
 from closedloop.application.views.plan import plan_view
+from closedloop.application.views.rectification import lessons_learned, rectification_view
 from closedloop.application.views.research import research_coverage, research_view
+from closedloop.application.views.review import review_view
 from closedloop.application.views.target import target_tree, target_view
+from closedloop.domain.activity import Activity
 from closedloop.domain.actor import Actor
+from closedloop.domain.base import LoopAggregate
 from closedloop.domain.errors import StoreUnavailable
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
+from closedloop.domain.rectification import Rectification
 from closedloop.domain.research import Research
+from closedloop.domain.review import Review
 from closedloop.domain.target import Target
 
 
@@ -119,6 +127,54 @@ class ClosedLoop:
     def research_coverage(self, year: int, *, as_of: AsOf = None) -> dict[str, Any]:
         """R-R1: the year's comprehensive studies against the policy minimum."""
         return research_coverage(self.reader(as_of), self.policy, year)
+
+    def review(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """R-E1 … R-E4: due date, timeliness, metrics, grades and findings of one review."""
+        reader = self.reader(as_of)
+        review = reader.get(Review, ref)
+        return review_view(review, reader, self.policy, self._today(as_of, review))
+
+    def reviews(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        reader = self.reader(as_of)
+        today = self._today(as_of)
+        return [review_view(r, reader, self.policy, today) for r in reader.all(Review)]
+
+    def rectification(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """R-X1 … R-X6: one rectification; ``overdue`` as of the clock's day (or ``as_of``'s)."""
+        reader = self.reader(as_of)
+        rectification = reader.get(Rectification, ref)
+        today = self._today(as_of, rectification)
+        return rectification_view(rectification, reader, self.policy, today)
+
+    def rectifications(self, *, overdue: bool = False, as_of: AsOf = None) -> list[dict[str, Any]]:
+        """Every rectification, or only the overdue ones (R-X4)."""
+        reader = self.reader(as_of)
+        today = self._today(as_of)
+        views = [
+            rectification_view(r, reader, self.policy, today) for r in reader.all(Rectification)
+        ]
+        return [view for view in views if view["overdue"]] if overdue else views
+
+    def lessons(self, search: str = "", *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        """R-X5: lessons learned from closed rectifications matching every word of ``search``."""
+        return lessons_learned(self.reader(as_of), search)
+
+    def _today(self, as_of: AsOf, aggregate: LoopAggregate | None = None) -> date:
+        """The day deadlines are judged on: ``as_of``'s (a version's, when it was recorded),
+        or the clock's."""
+        if isinstance(as_of, datetime):
+            return as_of.date()
+        if isinstance(as_of, int) and aggregate is not None:
+            return aggregate.modified_on.date()
+        return self.clock.now().date()
+
+    def activity(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        reader = self.reader(as_of)
+        return activity_view(reader.get(Activity, ref), reader, self.policy)
+
+    def activities(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        reader = self.reader(as_of)
+        return [activity_view(a, reader, self.policy) for a in reader.all(Activity)]
 
     def position(self) -> int:
         """Position of the last event recorded in the store (0 when it is empty)."""

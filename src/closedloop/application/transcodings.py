@@ -8,10 +8,13 @@ from typing import Any
 import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from closedloop.domain.activity_values import BudgetLine, Change, Objective, Step, Window
+from closedloop.domain.compliance import Evidence, Hit
 from closedloop.domain.money import Money
 from closedloop.domain.period import Period
 from closedloop.domain.plan import ActionItem, Strategies
 from closedloop.domain.research import Schedule
+from closedloop.domain.review import Finding, MetricResult
 
 
 class PeriodAsText(Transcoding):
@@ -56,6 +59,15 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "plan_strategies": Strategies,
     "plan_action_item": ActionItem,
     "research_schedule": Schedule,
+    "activity_objective": Objective,
+    "activity_window": Window,
+    "activity_budget_line": BudgetLine,
+    "activity_step": Step,
+    "activity_change": Change,
+    "compliance_hit": Hit,
+    "compliance_evidence": Evidence,
+    "review_metric": MetricResult,
+    "review_finding": Finding,
 }
 
 

@@ -101,11 +101,17 @@ class CustomerPolicy(_Section):
 
 
 class RectificationPolicy(_Section):
+    """R-X3: days after completion before the effect is verified; R-X6: how long after a
+    closure the same cause code counts as a recurrence."""
+
     verify_after_days: int = Field(default=0, ge=0)  # R-X3
     recurrence_days: PositiveInt = 180  # R-X6
 
 
 class ReviewPolicy(_Section):
+    """R-E1: monthly and quarterly reviews are due on ``monthly_due_day`` of the month after
+    their period; annual ones by the end of ``annual_due_month`` of the next year."""
+
     monthly_due_day: int = Field(default=10, ge=1, le=28)  # R-E1: by the 10th of next month
     annual_due_month: int = Field(default=1, ge=1, le=12)  # R-E1: by the end of January
 
