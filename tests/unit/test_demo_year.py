@@ -60,3 +60,37 @@ def test_research_covers_the_year(year: tuple[ClosedLoop, Demo]) -> None:
     coverage = loop.research_coverage(2026)
     assert (coverage["completed"], coverage["shortfall"]) == (2, False)
     assert loop.research("STUDY-NEV-HZ")["status"] == "reported"
+
+
+def test_the_rules_refused_the_ad_copy_and_the_overspend_on_the_way(
+    year: tuple[ClosedLoop, Demo],
+) -> None:
+    loop, demo = year
+    rules = [refusal.split(": ", 2)[1] for refusal in demo.refusals]
+    assert rules == ["R-A3", "R-A5"]
+    assert "全网最低价" in demo.refusals[0]
+    promo = loop.activity("PROMO-MAY-DAY")
+    assert promo["status"] == "evaluated"
+    assert promo["spend"]["amount"] == Decimal("218000")
+
+
+def test_every_activity_ran_through_its_approvals(year: tuple[ClosedLoop, Demo]) -> None:
+    loop, demo = year
+    activities = {ref: loop.activity(ref) for ref in demo.activities}
+    assert {a["status"] for a in activities.values()} == {"evaluated"}
+    assert activities["LOYALTY-DAY"]["approval"]["by"] == CEO.id  # retention: leadership
+
+
+def test_findings_and_incidents_are_rectified_verified_and_closed(
+    year: tuple[ClosedLoop, Demo],
+) -> None:
+    loop, demo = year
+    reviews = [loop.review(ref) for ref in demo.reviews]
+    assert {r["status"] for r in reviews} == {"finalised"}
+    rectifications = {ref: loop.rectification(ref) for ref in demo.rectifications}
+    assert {r["status"] for r in rectifications.values()} == {"closed"}
+    assert rectifications["activity EXPO-HANGZHOU incident 1"]["source"] == "incident"
+    reopened = rectifications["REVIEW-2026-08/F1"]
+    assert [v["effective"] for v in reopened["verifications"]] == [False, True]
+    assert all(v["by"] != reopened["owner"] for v in reopened["verifications"])
+    assert loop.lessons(search="distributor")

@@ -1,36 +1,13 @@
-"""A realistic year for ``closedloop demo``, drawn from the seed policies.
-
-Hengtai Motors, a car-dealer group, runs its 2026 marketing loop: research first (two
-comprehensive studies and one special study, 市场调研), then a company revenue target decomposed
-into quarters, months and its three marketers (目标分解), annual, quarterly and monthly plans
-approved by the right people — one rejected and revised (计划审批) —, monthly actuals, an
-adjustment approved by leadership (目标调整), and the close of the year's targets.
-
-Everything goes through the command catalogue, as any embedder's program would, with a clock
-that walks through the simulated dates.
-"""
+"""The planning side of the demo year: research, targets, plans, actuals and closes."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
-import attrs
-
-from closedloop.api import ClosedLoop
-from closedloop.application.clock import FixedClock
+from closedloop.adapters.demo.timeline import CEO, CFO, HEAD, MARKETERS, Timeline
 from closedloop.domain.actor import Actor
 from closedloop.domain.period import Period
-
-CEO = Actor("wang.wei", "Wang Wei (general manager)", {"leadership"})
-CFO = Actor("zhao.min", "Zhao Min (finance director)", {"leadership"})
-HEAD = Actor("chen.jing", "Chen Jing (head of marketing)", {"manager"}, superior="wang.wei")
-MARKETERS = (
-    Actor("li.na", "Li Na", {"marketer"}, superior="chen.jing"),
-    Actor("zhou.tao", "Zhou Tao", {"marketer"}, superior="chen.jing"),
-    Actor("liu.yang", "Liu Yang", {"marketer"}, superior="chen.jing"),
-)
 
 ANNUAL = "REV-2026"
 QUARTER_VALUES = ("27000000", "30000000", "30000000", "33000000")  # 120 M CNY in all
@@ -54,31 +31,9 @@ MONTHLY_ACTUALS = (
 )
 
 
-@attrs.frozen
-class Demo:
-    target: str
-    plans: list[str]
-
-
-def run_demo(loop: ClosedLoop, clock: FixedClock) -> Demo:
-    """Play the year into ``loop``; ``clock`` is moved through the simulated dates."""
-    year = _Year(loop, clock)
-    year.research()
-    year.set_targets()
-    plans = year.plan()
-    year.record_actuals()
-    year.close_targets()
-    return Demo(target=ANNUAL, plans=plans)
-
-
-class _Year:
-    def __init__(self, loop: ClosedLoop, clock: FixedClock) -> None:
-        self.loop = loop
-        self.clock = clock
-
-    def do(self, at: str, command: str, actor: Actor, args: dict[str, Any]) -> dict[str, Any]:
-        self.clock.set(f"{at}T09:00:00+08:00")
-        return self.loop.execute(command, actor, args)
+class Planning:
+    def __init__(self, timeline: Timeline) -> None:
+        self.do = timeline.do
 
     def approve(self, at: str, ref: str, submitter: Actor, approver: Actor) -> None:
         self.do(at, "target.submit", submitter, {"target": ref})
