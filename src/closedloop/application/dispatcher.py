@@ -7,6 +7,8 @@ conflict instead.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,6 +63,7 @@ class Dispatcher:
                         f"{name}: another command changed the same record first; "
                         "reload and try again"
                     ) from None
+                _back_off(attempt)
                 attempt += 1
             else:
                 return result
@@ -73,6 +76,11 @@ class Dispatcher:
                 f"R-G2: {actor.id} (roles: {roles}) may not {command.name}: "
                 f"it needs the permission {command.permission!r}"
             )
+
+
+def _back_off(attempt: int) -> None:
+    """Wait a random moment, longer after each lost race, so racing writers spread out."""
+    time.sleep(random.uniform(0, min(0.05, 0.001 * 2**attempt)))
 
 
 def _parse(model: type[Input], data: Any, what: str) -> Any:
