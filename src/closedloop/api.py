@@ -34,6 +34,9 @@ from closedloop.domain.rectification import Rectification
 from closedloop.domain.research import Research
 from closedloop.domain.review import Review
 from closedloop.domain.target import Target
+from closedloop.projections import audit, audit_digest, audit_export, audit_verify
+from closedloop.projections.projection import Progress
+from closedloop.projections.views import Views
 
 
 class ClosedLoop:
@@ -59,6 +62,7 @@ class ClosedLoop:
         self.clock: Clock = clock or SystemClock()
         self._store = open_store(self.store_url)
         self._dispatcher = Dispatcher(self._store, self.policy, self.clock, catalogue)
+        self._views = Views(self._store)
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -179,6 +183,70 @@ class ClosedLoop:
     def position(self) -> int:
         """Position of the last event recorded in the store (0 when it is empty)."""
         return self._store.recorder.max_notification_id() or 0
+
+    # --- tracked views and the audit trail (L7, L8) ------------------------------------------
+
+    @staticmethod
+    def views() -> list[str]:
+        """The names of the tracked views (``audit`` …)."""
+        return Views.names()
+
+    def rebuild(self, view: str | None = None, progress: Progress | None = None) -> dict[str, int]:
+        """Rebuild one view (all when ``view`` is None) from the whole history; their positions.
+
+        The audit trail is verified first: rebuilding it from a tampered store would replace
+        the recorded chain, the evidence, with one that hides the tampering.
+        """
+        names = [view] if view is not None else self._views.names()
+        if audit.AuditTrail.name in names:
+            self.audit_verify()
+        return {name: self._views[name].rebuild(progress) for name in names}
+
+    def audit_log(
+        self,
+        *,
+        aggregate: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        event_type: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The audit trail's entries (every event, in order) matching every filter given."""
+        trail = self._views[audit.AuditTrail.name]
+        trail.catch_up()
+        return audit.log(
+            trail, aggregate=aggregate, actor=actor, since=since, until=until, event_type=event_type
+        )
+
+    def audit_verify(
+        self,
+        digest: Mapping[str, Any] | str | Path | None = None,
+        *,
+        public_key: str | Path | None = None,
+    ) -> dict[str, Any]:
+        """L8: recompute the chain from the store; ``AuditFailure`` names the first break.
+
+        With a ``digest`` (a mapping or its JSON file), also prove the history it covered is
+        unchanged; with a ``public_key`` (PEM file), that the digest's signature is valid.
+        """
+        return audit_verify.verify(
+            self._views[audit.AuditTrail.name],
+            audit_digest.read_digest(digest) if digest is not None else None,
+            audit_digest.read_key(public_key) if public_key is not None else None,
+        )
+
+    def audit_digest(self, *, sign_with: str | Path | None = None) -> dict[str, Any]:
+        """The head of the chain (count, position, hash), signed when given an Ed25519 key."""
+        trail = self._views[audit.AuditTrail.name]
+        trail.catch_up()
+        digest = audit_digest.digest_of(audit.head(trail))
+        if sign_with is None:
+            return digest
+        return audit_digest.sign(digest, audit_digest.read_key(sign_with))
+
+    def audit_export(self, folder: str | Path) -> dict[str, Any]:
+        """Write an evidence bundle an auditor checks with Python's standard library only."""
+        return audit_export.export(self._views[audit.AuditTrail.name], folder)
 
     # --- lifecycle ---------------------------------------------------------------------------
 

@@ -84,3 +84,18 @@ class StoreUnavailable(ClosedLoopError):
 
     kind = "store_unavailable"
     exit_code = 7
+
+
+class AuditFailure(ClosedLoopError):
+    """L8: the stored history is not the one the audit trail recorded (or a digest covered)."""
+
+    kind = "audit_failure"
+    exit_code = 8
+
+    def __init__(self, position: int | None, message: str) -> None:
+        where = f"position {position}: " if position is not None else ""
+        super().__init__(f"L8: {where}{message}")
+        self.position = position
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "rule": "L8", "position": self.position}

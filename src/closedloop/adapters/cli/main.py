@@ -18,6 +18,7 @@ from rich.text import Text
 from typer.core import TyperGroup
 
 from closedloop.adapters import batch
+from closedloop.adapters.cli import audit as audit_cli
 from closedloop.adapters.cli import render
 from closedloop.adapters.demo import run_demo
 from closedloop.adapters.jsonable import to_json
@@ -26,6 +27,7 @@ from closedloop.api import ClosedLoop
 from closedloop.application.clock import FixedClock
 from closedloop.application.reader import AsOf
 from closedloop.domain.errors import (
+    AuditFailure,
     ClosedLoopError,
     ConcurrencyConflict,
     InvalidInput,
@@ -45,6 +47,7 @@ _ERRORS = (
     NotFound,
     ConcurrencyConflict,
     StoreUnavailable,
+    AuditFailure,
 )
 EXIT_CODES = "Exit codes: 0 ok, " + ", ".join(f"{e.exit_code} {e.kind}" for e in _ERRORS) + "."
 
@@ -77,6 +80,8 @@ show_app = typer.Typer(help="Show one target, plan or study.", no_args_is_help=T
 list_app = typer.Typer(help="List targets, plans or studies.", no_args_is_help=True)
 app.add_typer(show_app, name="show")
 app.add_typer(list_app, name="list")
+app.add_typer(audit_cli.audit_app, name="audit")
+app.command("rebuild")(audit_cli.rebuild)
 
 
 def _json_wanted(ctx: typer.Context, value: bool) -> bool:

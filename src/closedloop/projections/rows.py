@@ -1,0 +1,65 @@
+"""The persistence of every view, written once per backend: key/value rows per view name.
+
+A view's rows change only together with its tracking record (the position of the last
+event it applied), in one transaction of the same store that holds the events. The
+tracking records are the `eventsourcing` library's own (``TrackingRecorder``): a page
+whose tracking position is not beyond the recorded one is refused with the library's
+``IntegrityError`` and changes nothing, so no event is ever applied twice.
+
+Values are JSON text, so every backend stores and returns exactly the same thing.
+"""
+
+from __future__ import annotations
+
+from abc import abstractmethod
+from collections.abc import Iterator, Mapping
+from typing import cast
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from closedloop.application.store import EventStoreApp
+
+#: A page's changes: key -> new JSON text, or None to delete the row.
+Changes = Mapping[str, str | None]
+
+
+class RowsRecorder(TrackingRecorder):
+    """A tracking recorder that also holds views' rows; one subclass per backend."""
+
+    def position(self, tracking_name: str) -> int:
+        """The position of the last event the view applied (0: none yet)."""
+        return self.max_tracking_id(tracking_name) or 0
+
+    @abstractmethod
+    def get(self, view: str, key: str) -> str | None: ...
+
+    @abstractmethod
+    def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
+        """The view's rows whose key starts with ``prefix``, in key order."""
+
+    @abstractmethod
+    def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
+        """Apply ``changes`` and record ``tracking`` atomically, or neither."""
+
+    @abstractmethod
+    def clear(self, view: str, tracking_name: str) -> None:
+        """Forget the view's rows and its position, atomically (a rebuild starts here)."""
+
+
+def open_rows(store: EventStoreApp) -> RowsRecorder:
+    """The rows recorder in the same store as ``store``'s events (same database, same pool)."""
+    module = type(store.factory).__module__
+    recorder_class: type[RowsRecorder]
+    if module == "eventsourcing.sqlite":
+        from closedloop.projections.rows_sqlite import SQLiteRows
+
+        recorder_class = SQLiteRows
+    elif module == "eventsourcing.postgres":
+        from closedloop.projections.rows_postgres import PostgresRows
+
+        recorder_class = PostgresRows
+    else:
+        from closedloop.projections.rows_memory import MemoryRows
+
+        recorder_class = MemoryRows
+    return cast(RowsRecorder, store.factory.tracking_recorder(recorder_class))

@@ -1,0 +1,45 @@
+"""Views' rows in memory, beside the library's in-memory events (``memory:`` stores, tests)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.popo import POPOTrackingRecorder
+
+from closedloop.projections.rows import Changes, RowsRecorder
+
+
+class MemoryRows(POPOTrackingRecorder, RowsRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, dict[str, str]] = {}
+
+    def get(self, view: str, key: str) -> str | None:
+        with self._database_lock:
+            return self._rows.get(view, {}).get(key)
+
+    def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
+        with self._database_lock:
+            rows = sorted(
+                (key, value)
+                for key, value in self._rows.get(view, {}).items()
+                if key.startswith(prefix)
+            )
+        yield from rows
+
+    def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
+        with self._database_lock:
+            self._assert_tracking_uniqueness(tracking)
+            rows = self._rows.setdefault(view, {})
+            for key, value in changes.items():
+                if value is None:
+                    rows.pop(key, None)
+                else:
+                    rows[key] = value
+            self._insert_tracking(tracking)
+
+    def clear(self, view: str, tracking_name: str) -> None:
+        with self._database_lock:
+            self._rows.pop(view, None)
+            self._max_tracking_ids.pop(tracking_name, None)

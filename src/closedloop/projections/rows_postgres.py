@@ -1,0 +1,67 @@
+"""Views' rows in the PostgreSQL schema that holds the events, table ``closedloop_views``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from closedloop.projections.rows import Changes, RowsRecorder
+
+TABLE = "closedloop_views"
+
+
+class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
+    def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        table = Identifier(self.datastore.schema), Identifier(TABLE)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0}.{1} ("
+                'view text, key text COLLATE "C", value text, PRIMARY KEY (view, key))'
+            ).format(*table)
+        )
+        self._select = SQL("SELECT value FROM {0}.{1} WHERE view=%s AND key=%s").format(*table)
+        self._scan = SQL(
+            "SELECT key, value FROM {0}.{1} WHERE view=%s AND starts_with(key, %s) ORDER BY key"
+        ).format(*table)
+        self._upsert = SQL(
+            "INSERT INTO {0}.{1} (view, key, value) VALUES (%s, %s, %s) "
+            "ON CONFLICT (view, key) DO UPDATE SET value=excluded.value"
+        ).format(*table)
+        self._delete = SQL("DELETE FROM {0}.{1} WHERE view=%s AND key=%s").format(*table)
+        self._delete_view = SQL("DELETE FROM {0}.{1} WHERE view=%s").format(*table)
+        self._delete_tracking = SQL("DELETE FROM {0}.{1} WHERE application_name=%s").format(
+            Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+        )
+
+    def get(self, view: str, key: str) -> str | None:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select, (view, key))
+            row = curs.fetchone()
+        return None if row is None else str(row["value"])
+
+    def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._scan, (view, prefix))
+            rows = curs.fetchall()
+        for row in rows:
+            yield str(row["key"]), str(row["value"])
+
+    def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
+        upserts = [(view, key, value) for key, value in changes.items() if value is not None]
+        deletes = [(view, key) for key, value in changes.items() if value is None]
+        with self.datastore.transaction(commit=True) as curs:
+            self._insert_tracking(curs, tracking)
+            if upserts:
+                curs.executemany(self._upsert, upserts)
+            if deletes:
+                curs.executemany(self._delete, deletes)
+
+    def clear(self, view: str, tracking_name: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(self._delete_view, (view,))
+            curs.execute(self._delete_tracking, (tracking_name,))

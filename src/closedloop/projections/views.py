@@ -1,0 +1,33 @@
+"""Every tracked view of a store, by name: the one place a new projection is registered."""
+
+from __future__ import annotations
+
+from closedloop.application.store import EventStoreApp
+from closedloop.domain.errors import InvalidInput
+from closedloop.projections.audit import AuditTrail
+from closedloop.projections.projection import Projection, View
+from closedloop.projections.rows import RowsRecorder, open_rows
+
+PROJECTIONS: dict[str, type[Projection]] = {AuditTrail.name: AuditTrail}
+
+
+class Views:
+    """The store's views; their rows' table is opened on first use, in the events' store."""
+
+    def __init__(self, store: EventStoreApp) -> None:
+        self._store = store
+        self._recorder: RowsRecorder | None = None
+        self._views: dict[str, View] = {}
+
+    @staticmethod
+    def names() -> list[str]:
+        return list(PROJECTIONS)
+
+    def __getitem__(self, name: str) -> View:
+        if name not in PROJECTIONS:
+            raise InvalidInput(f"no view {name!r}; the views are {', '.join(PROJECTIONS)}")
+        if name not in self._views:
+            if self._recorder is None:
+                self._recorder = open_rows(self._store)
+            self._views[name] = View(PROJECTIONS[name](self._store), self._recorder)
+        return self._views[name]

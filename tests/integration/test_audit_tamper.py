@@ -1,0 +1,80 @@
+"""L8 against real databases: each of the four tamperings, done directly in the SQLite file
+or the PostgreSQL tables, is detected and named by the first position it affected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from closedloop import ClosedLoop, FixedClock
+from closedloop.domain.errors import AuditFailure
+from tests.audit_tamper import POSTGRES, SQLITE, history, sqlite_path
+from tests.conftest import PG_URL
+
+STEPS = ["approved", "rejected", "submitted", "approved"]
+KINDS = ["modify", "delete", "insert", "swap"]
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[str, str, str]:
+    """(store URL, what the tamperers open, backend name)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/tamper.db"
+        return url, sqlite_path(url), "sqlite"
+    schema = request.getfixturevalue("pg_schema")
+    return f"{PG_URL}?schema={schema}", schema, "postgres"
+
+
+def recorded(url: str) -> dict[str, object]:
+    with ClosedLoop(url, clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+        history(loop, STEPS)
+        return loop.audit_verify()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_L8_tampering_with_stored_rows_is_detected_at_the_first_position_affected(
+    backend: tuple[str, str, str], kind: str
+) -> None:
+    url, database, name = backend
+    head = recorded(url)
+    assert head["count"] == head["position"] == 15
+    tamper = (SQLITE if name == "sqlite" else POSTGRES)[kind]
+    first = tamper(database, 6, 9)
+    with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
+        loop.audit_verify()
+    assert failure.value.position == first == 6
+    assert failure.value.to_dict()["rule"] == "L8"
+
+
+def test_L8_the_last_event_deleted_is_detected(backend: tuple[str, str, str]) -> None:
+    url, database, name = backend
+    head = recorded(url)
+    (SQLITE if name == "sqlite" else POSTGRES)["delete"](database, int(head["position"]), 0)
+    with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
+        loop.audit_verify()
+    assert failure.value.position == head["position"]
+
+
+@pytest.mark.postgres
+def test_L8_the_chain_runs_over_gaps_in_postgres_positions(pg_schema: str) -> None:
+    """A lost race spends a notification id: positions have gaps, the chain does not care."""
+    import psycopg
+
+    from tests.conftest import PG_DSN
+
+    url = f"{PG_URL}?schema={pg_schema}"
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    with ClosedLoop(url, clock=clock) as loop:
+        history(loop, ["approved"])
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'notification_id'))",
+                (f"{pg_schema}.closedloop_events",),
+            )
+        history(loop, ["draft"], first=2030)
+        positions = [entry["position"] for entry in loop.audit_log()]
+        result = loop.audit_verify()
+    assert positions == [1, 2, 3, 4, 6, 7]
+    assert result["count"] == 6
+    assert result["position"] == 7
