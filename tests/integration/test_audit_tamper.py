@@ -3,6 +3,8 @@ or the PostgreSQL tables, is detected and named by the first position it affecte
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -78,3 +80,23 @@ def test_L8_the_chain_runs_over_gaps_in_postgres_positions(pg_schema: str) -> No
     assert positions == [1, 2, 3, 4, 6, 7]
     assert result["count"] == 6
     assert result["position"] == 7
+
+
+def test_L8_a_kept_digest_catches_a_trail_rewritten_to_match_tampered_events(
+    tmp_path: Path,
+) -> None:
+    """Whoever can edit the events can also wipe the recorded chain so that it is derived
+    again from the edited events; only a digest kept outside the store shows that."""
+    url = f"sqlite:///{tmp_path}/rewritten.db"
+    with ClosedLoop(url, clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+        history(loop, STEPS)
+        kept = loop.audit_digest()
+    path = sqlite_path(url)
+    SQLITE["modify"](path, 6, 0)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("DELETE FROM projection_rows")
+        db.execute("DELETE FROM tracking WHERE application_name='closedloop:audit'")
+    with ClosedLoop(url) as loop:
+        assert loop.audit_verify()["count"] == 15  # the rewritten trail agrees with itself
+        with pytest.raises(AuditFailure, match="the history the digest covers has changed"):
+            loop.audit_verify(kept)

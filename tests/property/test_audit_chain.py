@@ -1,0 +1,52 @@
+"""L8 as a property: on any small generated history in a SQLite file, any single
+modification, deletion, insertion or swap of stored rows is detected, at the first
+position it affected; an untouched store always verifies."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from closedloop import ClosedLoop, FixedClock
+from closedloop.domain.errors import AuditFailure
+from tests.audit_tamper import SQLITE, history
+
+STEPS = st.lists(
+    st.sampled_from(["draft", "submitted", "approved", "rejected"]), min_size=1, max_size=3
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(steps=STEPS, kind=st.sampled_from(sorted(SQLITE)), data=st.data())
+def test_L8_any_single_tampering_with_stored_rows_is_detected(
+    steps: list[str], kind: str, data: st.DataObject
+) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        path = str(Path(folder) / "history.db")
+        url = f"sqlite:///{path}"
+        with ClosedLoop(url, clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+            history(loop, steps)
+            recorded = loop.audit_verify()["position"]
+        position = data.draw(st.integers(1, recorded), label="position")
+        other = (
+            data.draw(st.integers(1, recorded).filter(lambda p: p != position), label="other")
+            if kind == "swap"
+            else 0
+        )
+        first = SQLITE[kind](path, position, other)
+        with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
+            loop.audit_verify()
+        assert failure.value.position == first, f"{kind} at {position}"
+
+
+@settings(max_examples=15, deadline=None)
+@given(steps=STEPS)
+def test_L8_an_untouched_history_always_verifies(steps: list[str]) -> None:
+    with ClosedLoop("memory:", clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+        history(loop, steps)
+        result = loop.audit_verify(loop.audit_digest())
+        assert result["count"] == result["position"] == len(loop.audit_log())
