@@ -126,3 +126,13 @@ def test_L8_a_bad_digest_or_key_file_is_invalid_input(
         mem_loop.audit_digest(sign_with=tmp_path / "missing.pem")
     with pytest.raises(InvalidInput, match="not an unencrypted PEM private key"):
         mem_loop.audit_digest(sign_with=keys[1])
+
+
+def test_L8_a_time_without_a_zone_is_invalid_input(mem_loop: ClosedLoop) -> None:
+    with pytest.raises(InvalidInput, match="since needs a timezone"):
+        mem_loop.audit_log(since=datetime(2026, 1, 5))
+
+
+def test_L8_an_empty_store_verifies_at_position_0(mem_loop: ClosedLoop) -> None:
+    assert mem_loop.audit_verify(mem_loop.audit_digest())["count"] == 0
+    assert mem_loop.audit_log() == []

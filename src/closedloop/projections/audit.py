@@ -18,7 +18,7 @@ from eventsourcing.utils import TopicError
 
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.base import LoopAggregate
-from closedloop.domain.errors import AuditFailure
+from closedloop.domain.errors import AuditFailure, InvalidInput
 from closedloop.domain.ids import aggregate_id
 from closedloop.projections.projection import PAGE_SIZE, Projection, Rows, View
 from closedloop.projections.verify_bundle import GENESIS, link
@@ -140,7 +140,10 @@ def log(
     until: datetime | None = None,
     event_type: str | None = None,
 ) -> list[dict[str, Any]]:
-    """The trail's entries that match every filter given (times inclusive)."""
+    """The trail's entries that match every filter given (times inclusive, with a zone)."""
+    for name, at in (("since", since), ("until", until)):
+        if at is not None and at.tzinfo is None:
+            raise InvalidInput(f"{name} needs a timezone (e.g. 2026-03-31T23:59:59+00:00)")
     wanted = aggregate_ids(aggregate) if aggregate is not None else None
     found = []
     for entry in entries(view):

@@ -31,6 +31,8 @@ def verify(
     view.catch_up()
     top = head(view)
     previous, count, covered = GENESIS, 0, None
+    if digest is not None and digest["count"] == 0:  # an empty history is in every chain
+        covered = _covers(digest, 0, GENESIS)
     events = stored(view.projection.store, top["position"])
     for entry in entries(view):
         event = next(events, None)
