@@ -122,6 +122,11 @@ def test_L8_a_bad_digest_or_key_file_is_invalid_input(
         mem_loop.audit_verify(tmp_path / "bad.json")
     with pytest.raises(InvalidInput, match="fields"):
         mem_loop.audit_verify({"count": 1})
+    digest = mem_loop.audit_digest()
+    with pytest.raises(InvalidInput, match="are text"):
+        mem_loop.audit_verify({**digest, "signature": 7})
+    with pytest.raises(InvalidInput, match="give the digest too"):
+        mem_loop.audit_verify(public_key=keys[1])
     with pytest.raises(InvalidInput, match="cannot read the key"):
         mem_loop.audit_digest(sign_with=tmp_path / "missing.pem")
     with pytest.raises(InvalidInput, match="not an unencrypted PEM private key"):

@@ -105,4 +105,6 @@ def read_digest(source: Mapping[str, Any] | str | Path) -> dict[str, Any]:
         raise InvalidInput(f"digest algorithm {digest['algorithm']!r} is not {ALGORITHM}")
     if not all(isinstance(digest[key], int) for key in ("count", "position")):
         raise InvalidInput("a digest's count and position are whole numbers")
+    if not all(isinstance(digest.get(key, ""), str) for key in ("hash", "signature")):
+        raise InvalidInput("a digest's hash and signature are text")
     return digest

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from closedloop.domain.errors import AuditFailure
+from closedloop.domain.errors import AuditFailure, InvalidInput
 from closedloop.projections.audit import chain_link, entries, head, stored
 from closedloop.projections.audit_digest import check_signature
 from closedloop.projections.projection import View
@@ -26,7 +26,7 @@ def verify(
     """The verified head (and the digest it covers); ``AuditFailure`` at the first break."""
     if public_key_pem is not None:
         if digest is None:
-            raise AuditFailure(None, "a public key checks a digest's signature: give the digest")
+            raise InvalidInput("a public key checks a digest's signature: give the digest too")
         check_signature(digest, public_key_pem)
     view.catch_up()
     top = head(view)
