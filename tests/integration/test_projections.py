@@ -5,6 +5,7 @@ twice even when two runners race, and a view lives in the store beside the event
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -148,3 +149,24 @@ def test_L7_a_view_lives_in_the_store_and_resumes_in_another_process(
         assert again.catch_up() == 17
         assert counter.applied == 2
         assert again.get("count") == 17
+
+
+@pytest.mark.parametrize("kind", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def test_L7_two_instances_catching_up_at_once_apply_each_event_once(
+    kind: str, tmp_path: Any, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import PG_URL
+
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp_path}/race.db"
+    else:
+        url = f"{PG_URL}?schema={request.getfixturevalue('pg_schema')}"
+    monkeypatch.setattr(projection, "PAGE_SIZE", 2)
+    clock = FixedClock("2026-01-05T09:00:00+00:00")
+    with ClosedLoop(url, clock=clock) as one, ClosedLoop(url, clock=clock) as two:
+        history(one, STEPS)
+        views = [View(Counter(store_of(loop)), open_rows(store_of(loop))) for loop in (one, two)]
+        with ThreadPoolExecutor(2) as pool:
+            positions = list(pool.map(lambda view: view.catch_up(), views))
+        assert positions == [15, 15]
+        assert views[0].get("count") == views[1].get("count") == 15
