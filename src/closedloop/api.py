@@ -244,9 +244,13 @@ class ClosedLoop:
             return digest
         return audit_digest.sign(digest, audit_digest.read_key(sign_with))
 
-    def audit_export(self, folder: str | Path) -> dict[str, Any]:
-        """Write an evidence bundle an auditor checks with Python's standard library only."""
-        return audit_export.export(self._views[audit.AuditTrail.name], folder)
+    def audit_export(
+        self, folder: str | Path, *, sign_with: str | Path | None = None
+    ) -> dict[str, Any]:
+        """Write an evidence bundle an auditor checks with Python's standard library only
+        (its digest signed when given an Ed25519 key)."""
+        key = audit_digest.read_key(sign_with) if sign_with is not None else None
+        return audit_export.export(self._views[audit.AuditTrail.name], folder, key)
 
     # --- lifecycle ---------------------------------------------------------------------------
 

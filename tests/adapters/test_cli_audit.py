@@ -78,8 +78,12 @@ def test_L8_a_signed_digest_kept_in_a_file_verifies_with_its_public_key(
     assert "signature: valid" in checked.output
 
 
-def test_L8_audit_export_writes_the_bundle(store: str, tmp_path: Path) -> None:
-    done = cli("audit", "export", str(tmp_path / "evidence"), "--store", store)
+def test_L8_audit_export_writes_the_bundle_with_a_signed_digest(store: str, tmp_path: Path) -> None:
+    private, public = tmp_path / "audit.pem", tmp_path / "audit.pub"
+    assert cli("audit", "keygen", str(private), str(public)).exit_code == 0
+    done = cli(
+        "audit", "export", str(tmp_path / "evidence"), "--sign", str(private), "--store", store
+    )
     assert done.exit_code == 0, done.output
     assert "8 events up to position 8" in done.output
     assert sorted(p.name for p in (tmp_path / "evidence").iterdir()) == [
@@ -89,6 +93,12 @@ def test_L8_audit_export_writes_the_bundle(store: str, tmp_path: Path) -> None:
         "events.jsonl",
         "verify_bundle.py",
     ]
+    kept = str(tmp_path / "evidence" / "digest.json")
+    checked = cli(
+        "audit", "verify", "--digest", kept, "--public-key", str(public), "--store", store
+    )
+    assert checked.exit_code == 0, checked.output
+    assert "signature: valid" in checked.output
 
 
 def test_L7_rebuild_rebuilds_a_view_with_a_progress_bar(store: str) -> None:

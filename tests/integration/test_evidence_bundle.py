@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,8 @@ import pytest
 from closedloop import ClosedLoop, FixedClock
 from closedloop.domain.errors import InvalidInput
 from closedloop.projections import verify_bundle
+from closedloop.projections.audit_digest import keygen
+from closedloop.projections.audit_export import OPENSSL_CHECK
 from tests.audit_tamper import history
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,7 +61,9 @@ def test_L8_the_script_from_the_doc_checks_an_exported_bundle(bundle: Path, tmp_
     assert done.returncode == 0, done.stdout + done.stderr
     digest = json.loads((bundle / "digest.json").read_text(encoding="utf-8"))
     assert done.stdout.startswith(f"OK: 8 events, head position 8, {digest['hash']}")
-    assert doc_script() in (bundle / "VERIFY.md").read_text(encoding="utf-8")
+    verify_md = (bundle / "VERIFY.md").read_text(encoding="utf-8")
+    assert doc_script() in verify_md
+    assert OPENSSL_CHECK in verify_md
     assert run(bundle / "verify_bundle.py", bundle).returncode == 0
 
 
@@ -79,3 +84,31 @@ def test_L8_the_script_finds_a_tampered_bundle(bundle: Path, tmp_path: Path) -> 
 def test_L8_a_bundle_needs_a_folder_of_its_own(bundle: Path) -> None:
     with ClosedLoop("memory:") as loop, pytest.raises(InvalidInput, match="not an empty folder"):
         loop.audit_export(bundle)
+
+
+def test_L8_a_signed_digest_checks_with_openssl_as_the_doc_shows(tmp_path: Path) -> None:
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    match = re.search(
+        r"<!-- openssl-verify -->\n```sh\n(.*?)```",
+        (ROOT / "docs" / "auditing.md").read_text(encoding="utf-8"),
+        re.DOTALL,
+    )
+    assert match is not None, "docs/auditing.md lost its openssl-verify block"
+    assert match.group(1) == OPENSSL_CHECK  # VERIFY.md in every bundle shows the same
+    private, public = keygen()
+    (tmp_path / "audit.pem").write_bytes(private)
+    (tmp_path / "audit.pub").write_bytes(public)
+    with ClosedLoop("memory:", clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+        history(loop, ["approved"])
+        signed = loop.audit_digest(sign_with=tmp_path / "audit.pem")
+    (tmp_path / "digest.json").write_text(json.dumps(signed), encoding="utf-8")
+    script = match.group(1).replace("python3 ", f"{sys.executable} ", 1)
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Signature Verified Successfully" in done.stdout
+    (tmp_path / "digest.json").write_text(json.dumps({**signed, "count": 1}), encoding="utf-8")
+    forged = subprocess.run(["bash", "-c", script], cwd=tmp_path, capture_output=True, check=False)
+    assert forged.returncode != 0

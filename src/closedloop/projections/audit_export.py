@@ -18,10 +18,18 @@ from eventsourcing.persistence import Notification
 from closedloop.domain.errors import InvalidInput
 from closedloop.projections import verify_bundle
 from closedloop.projections.audit import entries, head, stored
-from closedloop.projections.audit_digest import ALGORITHM, digest_of
+from closedloop.projections.audit_digest import ALGORITHM, digest_of, sign
 from closedloop.projections.projection import View
 
 SCRIPT = "verify_bundle.py"
+
+#: How to check a signed digest without closedloop (OpenSSL 3 and Python), in the bundle's folder.
+OPENSSL_CHECK = """\
+python3 -c "import base64, json; d = json.load(open('digest.json'));
+open('digest.sig', 'wb').write(base64.b64decode(d.pop('signature')));
+open('digest.signed', 'wb').write(json.dumps(d, sort_keys=True, separators=(',', ':')).encode())"
+openssl pkeyutl -verify -pubin -inkey audit.pub -rawin -in digest.signed -sigfile digest.sig
+"""
 
 VERIFY = """# Verifying this bundle
 
@@ -44,8 +52,12 @@ compact JSON array (separators `,` and `:`, ASCII only)
 
 and its hex form is the entry's `hash`. `digest.json` is the head: `count` of events,
 last `position` and its `hash`. If it is signed, `signature` is Ed25519 (base64) over the
-digest's JSON with sorted keys and no spaces, without the `signature` field; check it with
-`closedloop audit verify --digest digest.json --public-key KEY.pub` against the store.
+digest's JSON with sorted keys and no spaces, without the `signature` field. Check it with
+`closedloop audit verify --digest digest.json --public-key audit.pub` against the store, or
+without closedloop, beside the signer's public key `audit.pub`:
+
+```sh
+{openssl}```
 
 Check the bundle with Python's standard library only: `python {script} .` prints `OK` and
 exits 0 when every event hashes to its entry and the last one to the digest. The script:
@@ -55,14 +67,17 @@ exits 0 when every event hashes to its entry and the last one to the digest. The
 """
 
 
-def export(view: View, folder: str | Path) -> dict[str, Any]:
-    """Write the bundle into ``folder`` (new or empty); returns its digest and file names."""
+def export(view: View, folder: str | Path, private_key_pem: bytes | None = None) -> dict[str, Any]:
+    """Write the bundle into ``folder`` (new or empty), its digest signed when given a key;
+    returns the digest and the file names."""
     target = Path(folder)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise InvalidInput(f"{target} is not an empty folder: the bundle needs one of its own")
     view.catch_up()
     top = head(view)
     digest = digest_of(top)
+    if private_key_pem is not None:
+        digest = sign(digest, private_key_pem)
     source = Path(verify_bundle.__file__).read_text(encoding="utf-8")
     try:
         target.mkdir(parents=True, exist_ok=True)
@@ -70,7 +85,9 @@ def export(view: View, folder: str | Path) -> dict[str, Any]:
         _lines(target / "chain.jsonl", entries(view))
         (target / "digest.json").write_text(json.dumps(digest, indent=2) + "\n", "utf-8")
         (target / SCRIPT).write_text(source, "utf-8")
-        text = VERIFY.format(algorithm=ALGORITHM, script=SCRIPT, source=source)
+        text = VERIFY.format(
+            algorithm=ALGORITHM, script=SCRIPT, source=source, openssl=OPENSSL_CHECK
+        )
         (target / "VERIFY.md").write_text(text, "utf-8")
     except OSError as error:
         raise InvalidInput(f"cannot write the bundle into {target}: {error.strerror}") from None

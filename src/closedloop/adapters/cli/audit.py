@@ -146,11 +146,14 @@ def keygen(
 @audit_app.command("export")
 def export(
     folder: Annotated[Path, typer.Argument(metavar="DIR", help="a new or empty folder")],
+    sign: Annotated[
+        Path | None, typer.Option(metavar="KEYFILE", help="sign its digest (Ed25519, PEM)")
+    ] = None,
     store: Store = None,
 ) -> None:
     """Write an evidence bundle: stored events, chain, digest, VERIFY.md and its script."""
     with ClosedLoop(store) as loop:
-        bundle = loop.audit_export(folder)
+        bundle = loop.audit_export(folder, sign_with=sign)
     head = bundle["digest"]
     typer.echo(f"{head['count']} events up to position {head['position']} written to {folder}")
 
