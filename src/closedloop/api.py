@@ -34,7 +34,7 @@ from closedloop.domain.rectification import Rectification
 from closedloop.domain.research import Research
 from closedloop.domain.review import Review
 from closedloop.domain.target import Target
-from closedloop.projections import audit, audit_digest, audit_export, audit_verify
+from closedloop.projections import audit, audit_digest, audit_export, audit_log, audit_verify
 from closedloop.projections.projection import Progress
 from closedloop.projections.views import Views
 
@@ -214,7 +214,7 @@ class ClosedLoop:
         """The audit trail's entries (every event, in order) matching every filter given."""
         trail = self._views[audit.AuditTrail.name]
         trail.catch_up()
-        return audit.log(
+        return audit_log.log(
             trail, aggregate=aggregate, actor=actor, since=since, until=until, event_type=event_type
         )
 

@@ -18,6 +18,7 @@ from typing import cast
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
 from closedloop.application.store import EventStoreApp
+from closedloop.domain.errors import StoreUnavailable
 
 #: A page's changes: key -> new JSON text, or None to delete the row.
 Changes = Mapping[str, str | None]
@@ -58,8 +59,10 @@ def open_rows(store: EventStoreApp) -> RowsRecorder:
         from closedloop.projections.rows_postgres import PostgresRows
 
         recorder_class = PostgresRows
-    else:
+    elif module == "eventsourcing.popo":
         from closedloop.projections.rows_memory import MemoryRows
 
         recorder_class = MemoryRows
+    else:
+        raise StoreUnavailable(f"views cannot be kept in a {module} store (no rows recorder)")
     return cast(RowsRecorder, store.factory.tracking_recorder(recorder_class))
