@@ -23,7 +23,17 @@ from closedloop.domain.errors import ClosedLoopError
 
 MISSING = "-"
 GRADE_STYLES = {"excellent": "bold green", "good": "green", "pass": "yellow", "fail": "bold red"}
-STATUS_STYLES = {"approved": "green", "closed": "blue", "submitted": "yellow", "rejected": "red"}
+STATUS_STYLES = {
+    "approved": "green",
+    "closed": "blue",
+    "submitted": "yellow",
+    "rejected": "red",
+    "running": "cyan",
+    "evaluated": "blue",
+    "finalised": "blue",
+    "verified": "green",
+    "cancelled": "red",
+}
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -311,6 +321,15 @@ def studies_table(views: Sequence[Mapping[str, Any]]) -> Table:
             Text(name_of(view)),
             *(Text(show(_study_field(view, key))) for key in STUDY_COLUMNS),
         )
+    return table
+
+
+def refusals(lines: Sequence[str]) -> Table:
+    """What the rules refused, one line each: ``DAY COMMAND: R-XN: why``."""
+    table = Table(title="refused on the way", title_justify="left", show_header=False)
+    table.add_column("refusal")
+    for line in lines:
+        table.add_row(Text(line))
     return table
 
 
