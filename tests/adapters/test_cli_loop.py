@@ -4,6 +4,9 @@ as played by the demo year into a SQLite file."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -133,3 +136,21 @@ def test_a_missing_activity_is_not_found_with_exit_code_5(store: str) -> None:
     result = cli("show", "activity", "NO-SUCH-FAIR", "--store", store)
     assert result.exit_code == 5
     assert "NO-SUCH-FAIR" in result.stderr
+
+
+@pytest.mark.slow
+def test_tables_written_to_a_pipe_stay_whole(store: str) -> None:
+    """Without a terminal (a file, a pipe) tables are not squeezed into 80 columns."""
+    env = {key: value for key, value in os.environ.items() if key != "COLUMNS"}
+    command = ["list", "activities", "--store", store]
+    done = subprocess.run(
+        [sys.executable, "-m", "closedloop.adapters.cli.main", *command],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "New-energy spring launch" in done.stdout
+    assert "2026-03-01 … 2026-03-31" in done.stdout

@@ -8,6 +8,7 @@ in one place (:class:`_Guarded`), so a user's mistake never shows a traceback.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -119,8 +120,17 @@ def run() -> None:
     app(prog_name="closedloop")
 
 
+#: Width of tables written to a file or a pipe: wide enough for every table to stay whole.
+PIPE_WIDTH = 180
+
+
 def _out() -> Console:
-    return Console()
+    """Standard output: the terminal's width, ``$COLUMNS``, or ``PIPE_WIDTH`` when it is a
+    file or a pipe (Rich would squeeze every table into 80 columns)."""
+    console = Console()
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(width=PIPE_WIDTH)
 
 
 def _emit_json(value: Any) -> None:
