@@ -35,6 +35,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.application import Application, EventSourcedLog
 from eventsourcing.domain import Aggregate, DomainEvent, event
+from table import print_table
 
 from closedloop import Actor, ClosedLoop, FixedClock
 from closedloop.adapters.store import store_env
@@ -351,19 +352,7 @@ def report(results: list[Result], activities: int, expenses: int) -> None:
     ]
     per = len(activity_steps(0, expenses))
     title = f"{activities:,} activities × {per} commands (the loop with {expenses} expenses)"
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-        print(title)
-        for row in (header, *rows):
-            print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
-    else:
-        table = Table(*header, title=title)
-        for row in rows:
-            table.add_row(*row)
-        Console(width=max(160, Console().width)).print(table)
+    print_table(title, header, rows)
     print(f"goal: closedloop ≥ {GOAL}× raw eventsourcing")
     print(
         "peak RSS: getrusage ru_maxrss of each side's own process (interpreter, imports, "

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -16,7 +16,9 @@ from closedloop.adapters.cli.render import (
     STATUS_STYLES,
     approval,
     fields,
+    listing,
     name_of,
+    panel,
     percent,
     records,
     show,
@@ -188,14 +190,12 @@ def activity_panel(view: Mapping[str, Any]) -> Panel:
         parts += [Text("summary", style="bold"), fields(view["summary"].items())]
     if isinstance(evaluation, Mapping):
         parts += [Text("evaluation", style="bold"), _evaluation(evaluation)]
-    title = Text.assemble(("activity ", "dim"), (name_of(view), "bold"))
-    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+    return panel("activity", view, parts)
 
 
 def activities_table(views: Sequence[Mapping[str, Any]]) -> Table:
     """One row per activity; objectives, expenses and the rest are in ``show activity``."""
-    table = Table(title="activities", title_justify="left")
-    table.add_column("activity", no_wrap=True)
+    table = listing("activities", "activity")
     for column in ACTIVITY_TABLE_COLUMNS:
         table.add_column(column, justify="right" if column in ("budget", "spend") else "left")
     table.add_column("goals met", justify="right")

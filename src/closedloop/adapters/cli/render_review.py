@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import Group, RenderableType
+from rich.console import RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -16,7 +16,9 @@ from closedloop.adapters.cli.render import (
     MISSING,
     STATUS_STYLES,
     fields,
+    listing,
     name_of,
+    panel,
     percent,
     records,
     show,
@@ -104,13 +106,11 @@ def review_panel(view: Mapping[str, Any]) -> Panel:
     if view.get("findings"):
         findings = [_finding(finding) for finding in view["findings"]]
         parts.append(records("findings", findings, list(findings[0])))
-    title = Text.assemble(("review ", "dim"), (name_of(view), "bold"))
-    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+    return panel("review", view, parts)
 
 
 def reviews_table(views: Sequence[Mapping[str, Any]]) -> Table:
-    table = Table(title="reviews", title_justify="left")
-    table.add_column("review", no_wrap=True)
+    table = listing("reviews", "review")
     for column in REVIEW_TABLE_COLUMNS:
         table.add_column(column)
     for column in ("achievement", "grade", "findings", "uncovered"):
@@ -186,13 +186,11 @@ def rectification_panel(view: Mapping[str, Any]) -> Panel:
         ("extensions", view.get("extensions") or [], ["number", "measure", "from", "to"]),
     ]
     parts += [records(title, rows, columns) for title, rows, columns in tables if rows]
-    title = Text.assemble(("rectification ", "dim"), (name_of(view), "bold"))
-    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+    return panel("rectification", view, parts)
 
 
 def rectifications_table(views: Sequence[Mapping[str, Any]]) -> Table:
-    table = Table(title="rectifications", title_justify="left")
-    table.add_column("rectification", no_wrap=True)
+    table = listing("rectifications", "rectification")
     for column in RECTIFICATION_TABLE_COLUMNS:
         table.add_column(column)
     table.add_column("measures done", justify="right")
@@ -212,8 +210,7 @@ LESSON_COLUMNS = ("problem", "root_cause", "cause_code", "lessons", "tags", "by"
 
 def lessons_table(lessons: Sequence[Mapping[str, Any]]) -> Table:
     """R-X5: what closed rectifications taught, latest first."""
-    table = Table(title="lessons learned", title_justify="left")
-    table.add_column("rectification", no_wrap=True)
+    table = listing("lessons learned", "rectification")
     for column in LESSON_COLUMNS:
         table.add_column(column.replace("_", " "))
     for lesson in lessons:
