@@ -28,6 +28,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder
+from table import print_table
 
 from closedloop import Actor, ClosedLoop
 from closedloop.adapters.store import store_env
@@ -227,19 +228,7 @@ def report(results: list[Result], notes: list[str]) -> None:
         for r in results
     ]
     title = "target.record_actual on existing targets: get + one event + save"
-    try:
-        from rich.console import Console
-        from rich.table import Table
-    except ImportError:
-        widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
-        print(title)
-        for row in (header, *rows):
-            print("  ".join(cell.rjust(width) for cell, width in zip(row, widths, strict=True)))
-    else:
-        table = Table(*header, title=title)
-        for row in rows:
-            table.add_row(*row)
-        Console().print(table)
+    print_table(title, header, rows)
     print(f"goal: closedloop ≥ {GOAL}× raw eventsourcing on every store")
     for note in notes:
         print(f"note: {note}")

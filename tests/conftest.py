@@ -20,6 +20,14 @@ PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--slow",
+        action="store_true",
+        help="property tests walk much further: more and longer random command sequences",
+    )
+
+
 def postgres_reason() -> str | None:
     """Why PostgreSQL tests cannot run here, or None when they can."""
     try:

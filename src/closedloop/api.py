@@ -101,6 +101,7 @@ class ClosedLoop:
         return Reader(self._store, as_of)
 
     def target(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """A target: value, actual, achievement and grade (R-T1 … R-T5)."""
         reader = self.reader(as_of)
         return target_view(reader.get(Target, ref), reader, self.policy)
 
@@ -113,6 +114,7 @@ class ClosedLoop:
         return [target_view(t, reader, self.policy) for t in reader.all(Target)]
 
     def plan(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """A plan: budget, action items, targets, approved against current revision (R-P6)."""
         reader = self.reader(as_of)
         return plan_view(reader.get(Plan, ref), reader, self.policy)
 
@@ -121,6 +123,7 @@ class ClosedLoop:
         return [plan_view(p, reader, self.policy) for p in reader.all(Plan)]
 
     def research(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """A study: topics, methods, status and its report (R-R2, R-R3)."""
         reader = self.reader(as_of)
         return research_view(reader.get(Research, ref), reader, self.policy)
 
@@ -173,6 +176,8 @@ class ClosedLoop:
         return self.clock.now().date()
 
     def activity(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """An activity: approvals, execution plan, copy check, budget and spend, changes,
+        incidents, results and evaluation (R-A1 … R-A9)."""
         reader = self.reader(as_of)
         return activity_view(reader.get(Activity, ref), reader, self.policy)
 

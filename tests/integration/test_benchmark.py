@@ -45,3 +45,38 @@ def test_commands_benchmark_refuses_an_unknown_store() -> None:
     )
     assert done.returncode == 2
     assert "unknown store 'oracle'" in done.stderr
+
+
+LOOP = SCRIPT.with_name("loop.py")
+
+
+@pytest.mark.slow
+def test_loop_benchmark_takes_activities_through_the_whole_loop_on_both_sides() -> None:
+    """Both sides record the same events (15 per activity with 3 expenses): the ratio
+    compares like with like."""
+    done = subprocess.run(
+        [sys.executable, str(LOOP), "--activities", "3", "--stores", "memory,sqlite"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "3 activities × 14 commands" in done.stdout
+    for text in ("raw cmd/s", "closedloop cmd/s", "ratio", "peak RSS", "memory", "sqlite"):
+        assert text in done.stdout
+    rows = [line for line in done.stdout.splitlines() if "│ memory" in line or "│ sqlite" in line]
+    assert len(rows) == 2
+    assert all("│ 45 " in row for row in rows), rows  # events, the same on both sides
+
+
+def test_loop_benchmark_refuses_bad_arguments() -> None:
+    for args in (["--stores", "oracle"], ["--activities", "0"]):
+        done = subprocess.run(
+            [sys.executable, str(LOOP), *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 2, args

@@ -8,18 +8,20 @@ in one place (:class:`_Guarded`), so a user's mistake never shows a traceback.
 from __future__ import annotations
 
 import contextlib
+import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
 import typer
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.text import Text
 from typer.core import TyperGroup
 
 from closedloop.adapters import batch
 from closedloop.adapters.cli import audit as audit_cli
-from closedloop.adapters.cli import render
+from closedloop.adapters.cli import render, render_activity, render_review
 from closedloop.adapters.demo import run_demo
 from closedloop.adapters.jsonable import to_json
 from closedloop.adapters.store import store_env, store_url
@@ -76,8 +78,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-show_app = typer.Typer(help="Show one target, plan or study.", no_args_is_help=True)
-list_app = typer.Typer(help="List targets, plans or studies.", no_args_is_help=True)
+show_app = typer.Typer(help="Show one aggregate, as it is or as it was.", no_args_is_help=True)
+list_app = typer.Typer(help="List every aggregate of a kind.", no_args_is_help=True)
 app.add_typer(show_app, name="show")
 app.add_typer(list_app, name="list")
 app.add_typer(audit_cli.audit_app, name="audit")
@@ -123,8 +125,17 @@ def run() -> None:
     app(prog_name="closedloop")
 
 
+#: Width of tables written to a file or a pipe: wide enough for every table to stay whole.
+PIPE_WIDTH = 180
+
+
 def _out() -> Console:
-    return Console()
+    """Standard output: the terminal's width, ``$COLUMNS``, or ``PIPE_WIDTH`` when it is a
+    file or a pipe (Rich would squeeze every table into 80 columns)."""
+    console = Console()
+    if console.is_terminal or "COLUMNS" in os.environ:
+        return console
+    return Console(width=PIPE_WIDTH)
 
 
 def _emit_json(value: Any) -> None:
@@ -157,7 +168,8 @@ def demo(
         bool, typer.Option("--replace", help="delete the SQLite file first, if it exists")
     ] = False,
 ) -> None:
-    """Play a realistic year into a fresh store, then print its target tree and plans."""
+    """Play a realistic year into a fresh store, then print what it made: the target tree,
+    plans, activities, reviews, rectifications, and what the rules refused on the way."""
     url = store_url(store)
     if replace:
         _delete_sqlite_store(url)
@@ -173,6 +185,10 @@ def demo(
         console = _out()
         console.print(render.target_tree(loop.target_tree(played.target)))
         console.print(render.plans_table([loop.plan(ref) for ref in played.plans]))
+        console.print(render_activity.activities_table(loop.activities()))
+        console.print(render_review.reviews_table(loop.reviews()))
+        console.print(render_review.rectifications_table(loop.rectifications()))
+        console.print(render.refusals(played.refusals))
         console.print(Text(f"{loop.position()} events recorded in {url}"), soft_wrap=True)
 
 
@@ -258,100 +274,127 @@ def show_target(
     when = parse_as_of(as_of)
     with ClosedLoop(store, policy=policy) as loop:
         view = loop.target_tree(ref, as_of=when) if tree else loop.target(ref, as_of=when)
+    _print(view, json_output, render.target_tree if tree else render.target_panel)
+
+
+def _print(view: Any, json_output: bool, rendering: Callable[[Any], RenderableType]) -> None:
     if json_output:
         _emit_json(view)
     else:
-        _out().print(render.target_tree(view) if tree else render.target_panel(view))
+        _out().print(rendering(view))
 
 
-@show_app.command("plan")
-def show_plan(
-    ref: Ref,
+def _shows(
+    kind: str, query: Callable[..., Any], panel: Callable[[Any], RenderableType], about: str
+) -> None:
+    """``show KIND ID``: ``query(loop, ref, as_of=…)``, rendered by ``panel``."""
+
+    def show(
+        ref: Ref,
+        as_of: AsOfTime = None,
+        store: Store = None,
+        policy: PolicyFile = None,
+        json_output: Json = False,
+    ) -> None:
+        when = parse_as_of(as_of)
+        with ClosedLoop(store, policy=policy) as loop:
+            view = query(loop, ref, as_of=when)
+        _print(view, json_output, panel)
+
+    show_app.command(kind, help=about)(show)
+
+
+def _lists(
+    kinds: str, query: Callable[..., Any], table: Callable[[Any], RenderableType], about: str
+) -> None:
+    """``list KINDS``: ``query(loop, as_of=…)``, rendered by ``table``."""
+
+    def list_them(
+        as_of: AsOfTime = None,
+        store: Store = None,
+        policy: PolicyFile = None,
+        json_output: Json = False,
+    ) -> None:
+        when = parse_as_of(as_of)
+        with ClosedLoop(store, policy=policy) as loop:
+            views = query(loop, as_of=when)
+        _print(views, json_output, table)
+
+    list_app.command(kinds, help=about)(list_them)
+
+
+_shows(
+    "plan",
+    ClosedLoop.plan,
+    render.plan_panel,
+    "A plan: budget, action items, targets, approved against current revision.",
+)
+_shows("research", ClosedLoop.research, render.research_panel, "A study: its report and status.")
+_shows(
+    "activity",
+    ClosedLoop.activity,
+    render_activity.activity_panel,
+    "An activity: approvals, execution plan, copy check, budget and spend, changes, "
+    "incidents, results and evaluation.",
+)
+_shows(
+    "review",
+    ClosedLoop.review,
+    render_review.review_panel,
+    "A review: due date, metrics and grades, findings and what covers each.",
+)
+_shows(
+    "rectification",
+    ClosedLoop.rectification,
+    render_review.rectification_panel,
+    "A rectification: root cause, measures, verification, lessons, recurrences.",
+)
+_lists("targets", ClosedLoop.targets, render.targets_table, "Every target, in creation order.")
+_lists("plans", ClosedLoop.plans, render.plans_table, "Every plan, in creation order.")
+_lists("research", ClosedLoop.studies, render.studies_table, "Every study, in creation order.")
+_lists(
+    "activities",
+    ClosedLoop.activities,
+    render_activity.activities_table,
+    "Every activity, in creation order.",
+)
+_lists(
+    "reviews", ClosedLoop.reviews, render_review.reviews_table, "Every review, in creation order."
+)
+
+
+@list_app.command("rectifications")
+def list_rectifications(
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="only those open past their deadline (R-X4)")
+    ] = False,
     as_of: AsOfTime = None,
     store: Store = None,
     policy: PolicyFile = None,
     json_output: Json = False,
 ) -> None:
-    """A plan: budget, action items, targets, approved against current revision."""
+    """Every rectification in creation order, or only the overdue ones."""
     when = parse_as_of(as_of)
     with ClosedLoop(store, policy=policy) as loop:
-        view = loop.plan(ref, as_of=when)
-    if json_output:
-        _emit_json(view)
-    else:
-        _out().print(render.plan_panel(view))
+        views = loop.rectifications(overdue=overdue, as_of=when)
+    _print(views, json_output, render_review.rectifications_table)
 
 
-@show_app.command("research")
-def show_research(
-    ref: Ref,
+@app.command()
+def lessons(
+    search: Annotated[
+        list[str] | None, typer.Argument(help="words that must all occur (case-insensitive)")
+    ] = None,
     as_of: AsOfTime = None,
     store: Store = None,
     policy: PolicyFile = None,
     json_output: Json = False,
 ) -> None:
-    """A study: topics, methods, status and its report."""
+    """Lessons learned from closed rectifications, latest first (R-X5)."""
     when = parse_as_of(as_of)
     with ClosedLoop(store, policy=policy) as loop:
-        view = loop.research(ref, as_of=when)
-    if json_output:
-        _emit_json(view)
-    else:
-        _out().print(render.research_panel(view))
-
-
-# --- list --------------------------------------------------------------------------------------
-
-
-@list_app.command("targets")
-def list_targets(
-    as_of: AsOfTime = None,
-    store: Store = None,
-    policy: PolicyFile = None,
-    json_output: Json = False,
-) -> None:
-    """Every target, in creation order."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        views = loop.targets(as_of=when)
-    if json_output:
-        _emit_json(views)
-    else:
-        _out().print(render.targets_table(views))
-
-
-@list_app.command("plans")
-def list_plans(
-    as_of: AsOfTime = None,
-    store: Store = None,
-    policy: PolicyFile = None,
-    json_output: Json = False,
-) -> None:
-    """Every plan, in creation order."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        views = loop.plans(as_of=when)
-    if json_output:
-        _emit_json(views)
-    else:
-        _out().print(render.plans_table(views))
-
-
-@list_app.command("research")
-def list_research(
-    as_of: AsOfTime = None,
-    store: Store = None,
-    policy: PolicyFile = None,
-    json_output: Json = False,
-) -> None:
-    """Every study, in creation order."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        views = loop.studies(as_of=when)
-    if json_output:
-        _emit_json(views)
-    else:
-        _out().print(render.studies_table(views))
+        found = loop.lessons(" ".join(search or []), as_of=when)
+    _print(found, json_output, render_review.lessons_table)
 
 
 if __name__ == "__main__":

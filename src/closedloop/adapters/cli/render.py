@@ -23,7 +23,17 @@ from closedloop.domain.errors import ClosedLoopError
 
 MISSING = "-"
 GRADE_STYLES = {"excellent": "bold green", "good": "green", "pass": "yellow", "fail": "bold red"}
-STATUS_STYLES = {"approved": "green", "closed": "blue", "submitted": "yellow", "rejected": "red"}
+STATUS_STYLES = {
+    "approved": "green",
+    "closed": "blue",
+    "submitted": "yellow",
+    "rejected": "red",
+    "running": "cyan",
+    "evaluated": "blue",
+    "finalised": "blue",
+    "verified": "green",
+    "cancelled": "red",
+}
 
 
 # --- cells -------------------------------------------------------------------------------------
@@ -108,6 +118,19 @@ def records(title: str, rows: Sequence[Mapping[str, Any]], columns: Sequence[str
 # --- targets -----------------------------------------------------------------------------------
 
 
+def panel(kind: str, view: Mapping[str, Any], parts: Sequence[RenderableType]) -> Panel:
+    """One aggregate's panel, titled with its kind and name."""
+    title = Text.assemble((f"{kind} ", "dim"), (name_of(view), "bold"))
+    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+
+
+def listing(title: str, first: str) -> Table:
+    """A table of aggregates, titled, whose first column (their names) never wraps."""
+    table = Table(title=title, title_justify="left")
+    table.add_column(first, no_wrap=True)
+    return table
+
+
 def _value(view: Mapping[str, Any]) -> str:
     """The value in force, and the original one when an adjustment changed it (R-T3)."""
     value = amount(view, "value")
@@ -156,8 +179,7 @@ def target_panel(view: Mapping[str, Any]) -> Panel:
         parts.append(
             records("adjustments", view["adjustments"], ["number", "from", "to", "decision"])
         )
-    title = Text.assemble(("target ", "dim"), (name_of(view), "bold"))
-    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+    return panel("target", view, parts)
 
 
 def target_tree(node: Mapping[str, Any]) -> Tree:
@@ -240,8 +262,7 @@ def plan_panel(view: Mapping[str, Any]) -> Panel:
     parts: list[RenderableType] = [fields(rows)]
     if view.get("action_items"):
         parts.append(records("action items", view["action_items"], ACTION_ITEM_COLUMNS))
-    title = Text.assemble(("plan ", "dim"), (name_of(view), "bold"))
-    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+    return panel("plan", view, parts)
 
 
 def _revision(content: Any) -> str:
@@ -253,8 +274,7 @@ def _revision(content: Any) -> str:
 
 def plans_table(views: Sequence[Mapping[str, Any]]) -> Table:
     """One row per plan; the title and items are in ``show plan``."""
-    table = Table(title="plans", title_justify="left")
-    table.add_column("plan", no_wrap=True)
+    table = listing("plans", "plan")
     for column in PLAN_TABLE_COLUMNS:
         money = column in ("budget", "allocated")
         header = "rev" if column == "revision" else column
@@ -292,8 +312,7 @@ def research_panel(view: Mapping[str, Any]) -> Panel:
     parts: list[RenderableType] = [fields(rows)]
     if isinstance(report, Mapping):
         parts += [Text("report", style="bold"), fields(report.items())]
-    title = Text.assemble(("research ", "dim"), (name_of(view), "bold"))
-    return Panel(Group(*parts), title=title, title_align="left", expand=False)
+    return panel("research", view, parts)
 
 
 def _study_field(view: Mapping[str, Any], key: str) -> Any:
@@ -311,6 +330,15 @@ def studies_table(views: Sequence[Mapping[str, Any]]) -> Table:
             Text(name_of(view)),
             *(Text(show(_study_field(view, key))) for key in STUDY_COLUMNS),
         )
+    return table
+
+
+def refusals(lines: Sequence[str]) -> Table:
+    """What the rules refused, one line each: ``DAY COMMAND: R-XN: why``."""
+    table = Table(title="refused on the way", title_justify="left", show_header=False)
+    table.add_column("refusal")
+    for line in lines:
+        table.add_row(Text(line))
     return table
 
 
