@@ -27,14 +27,23 @@ from closedloop.application.views.target import target_tree, target_view
 from closedloop.domain.activity import Activity
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
-from closedloop.domain.errors import StoreUnavailable
+from closedloop.domain.errors import InvalidInput, StoreUnavailable
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
 from closedloop.domain.rectification import Rectification
 from closedloop.domain.research import Research
 from closedloop.domain.review import Review
 from closedloop.domain.target import Target
-from closedloop.projections import audit, audit_digest, audit_export, audit_log, audit_verify
+from closedloop.projections import (
+    audit,
+    audit_digest,
+    audit_export,
+    audit_log,
+    audit_verify,
+)
+from closedloop.projections.evaluation import VIEWS as EVALUATIONS
+from closedloop.projections.evaluation import Evidence, Filter, closure_certificate
+from closedloop.projections.facts import Facts, facts_as_of
 from closedloop.projections.projection import Progress
 from closedloop.projections.views import Views
 
@@ -184,6 +193,46 @@ class ClosedLoop:
     def activities(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
         reader = self.reader(as_of)
         return [activity_view(a, reader, self.policy) for a in reader.all(Activity)]
+
+    # --- evaluation views (issue 5: projections) ---------------------------------------------
+
+    @staticmethod
+    def evaluations() -> list[str]:
+        """The names of the evaluation views (``achievement``, ``loop-health`` …)."""
+        return list(EVALUATIONS)
+
+    def evaluation(
+        self,
+        name: str,
+        *,
+        period: str | None = None,
+        scope: str | None = None,
+        as_of: AsOf = None,
+    ) -> Any:
+        """An evaluation view of ``period`` and ``scope`` (``company``, ``team[:REF]``,
+        ``person[:REF]``), from the tracked facts (caught up first: it reads its own
+        writes), or from a replay up to ``as_of`` (a time, or a store position)."""
+        if name not in EVALUATIONS:
+            raise InvalidInput(
+                f"no evaluation view {name!r}; the views are {', '.join(EVALUATIONS)}"
+            )
+        where = Filter.parse(period, scope)
+        return EVALUATIONS[name](self._evidence(as_of), where, self.policy, self._today(as_of))
+
+    def closure_certificate(self, period: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """A certificate that every finding of ``period`` is closed and verified (or waived),
+        with the digest of its evidence and the audit head; refused (R-E4) with the open
+        loops otherwise."""
+        trail = self._views[audit.AuditTrail.name]
+        trail.catch_up()
+        return closure_certificate(self._evidence(as_of), period, audit.head(trail))
+
+    def _evidence(self, as_of: AsOf) -> Evidence:
+        if as_of is not None:
+            return Evidence(facts_as_of(self._store, as_of))
+        view = self._views[Facts.name]
+        view.catch_up()
+        return Evidence(view.scan())
 
     def position(self) -> int:
         """Position of the last event recorded in the store (0 when it is empty)."""

@@ -154,3 +154,32 @@ def test_tables_written_to_a_pipe_stay_whole(store: str) -> None:
     assert done.returncode == 0, done.stderr
     assert "New-energy spring launch" in done.stdout
     assert "2026-03-01 … 2026-03-31" in done.stdout
+
+
+def test_view_prints_an_evaluation_view_as_a_table_or_json(store: str) -> None:
+    health = cli("view", "loop-health", "--period", "2026-Q2", "--store", store)
+    assert health.exit_code == 0, health.output
+    for text in ("findings", "median loop days", "REVIEW-2026-Q2", "waived"):
+        assert text in health.stdout, text
+    activities = cli("view", "activities", "--scope", "person:li.na", "--json", "--store", store)
+    refs = [a["ref"] for a in json.loads(activities.stdout)["activities"]]
+    assert refs == ["AD-NEV-SPRING", "EXPO-HANGZHOU"]
+    tree = cli("view", "achievement", "--period", "2026-Q3", "--store", store)
+    assert "REV-2026-08" in tree.stdout
+    assert "fail" in tree.stdout
+    unknown = cli("view", "budgets", "--store", store)
+    assert unknown.exit_code == 2
+    assert "loop-health" in unknown.stderr
+
+
+def test_certificate_is_issued_for_a_closed_period_and_refused_with_its_open_loops(
+    store: str,
+) -> None:
+    issued = cli("certificate", "2026-Q2", "--store", store)
+    assert issued.exit_code == 0, issued.output
+    assert "Every finding of 2026-Q2 is closed and verified, or waived." in issued.stdout
+    assert "digest (SHA-256)" in issued.stdout
+    refused = cli("certificate", "2026-Q2", "--as-of", "2026-07-09", "--store", store)
+    assert refused.exit_code == 4
+    assert "R-E4" in refused.stderr
+    assert "F1 is rectifying" in refused.stderr

@@ -121,6 +121,11 @@ class Lessons:
     at: datetime
 
 
+def overdue(status: str, deadline: date | None, today: date) -> bool:
+    """R-X4: not completed, and past its deadline."""
+    return status in UNFINISHED and deadline is not None and today > deadline
+
+
 class Rectification(LoopAggregate):
     KIND = "rectification"
 
@@ -317,9 +322,7 @@ class Rectification(LoopAggregate):
         return max((m.deadline for m in self.measures), default=None)
 
     def is_overdue(self, today: date) -> bool:
-        """R-X4: not completed, and past its deadline."""
-        deadline = self.current_deadline
-        return self.status in UNFINISHED and deadline is not None and today > deadline
+        return overdue(self.status, self.current_deadline, today)
 
     def overdue_measures(self, today: date) -> list[Measure]:
         return [m for m in self.measures if not m.done and today > m.deadline]

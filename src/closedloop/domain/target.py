@@ -6,10 +6,11 @@ Lifecycle: draft → submitted → approved → closed (a rejection returns it t
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from enum import StrEnum
+from typing import Protocol
 from uuid import UUID
 
 import attrs
@@ -588,7 +589,20 @@ class Target(Approvable):
         )
 
 
-def current_actual(target: Target, load: Callable[[UUID], Target]) -> Decimal | None:
+class Measured(Protocol):
+    """What a roll-up reads of a target: a target, or the facts a view keeps of one."""
+
+    @property
+    def actual(self) -> Decimal | None: ...
+    @property
+    def period(self) -> Period: ...
+    @property
+    def aggregation(self) -> Aggregation: ...
+    @property
+    def decompositions(self) -> Mapping[str, Sequence[UUID]]: ...
+
+
+def current_actual(target: Measured, load: Callable[[UUID], Measured]) -> Decimal | None:
     """R-T4: the latest measurement, or else the roll-up of the children's actuals."""
     if target.actual is not None:
         return target.actual

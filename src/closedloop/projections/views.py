@@ -5,10 +5,11 @@ from __future__ import annotations
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.errors import InvalidInput
 from closedloop.projections.audit import AuditTrail
+from closedloop.projections.facts import Facts
 from closedloop.projections.projection import Projection, View
 from closedloop.projections.rows import RowsRecorder, open_rows
 
-PROJECTIONS: dict[str, type[Projection]] = {AuditTrail.name: AuditTrail}
+PROJECTIONS: dict[str, type[Projection]] = {AuditTrail.name: AuditTrail, Facts.name: Facts}
 
 
 class Views:

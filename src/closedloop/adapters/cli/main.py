@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 
 from closedloop.adapters import batch
 from closedloop.adapters.cli import audit as audit_cli
-from closedloop.adapters.cli import render, render_activity, render_review
+from closedloop.adapters.cli import render, render_activity, render_review, render_views
 from closedloop.adapters.demo import run_demo
 from closedloop.adapters.jsonable import to_json
 from closedloop.adapters.store import store_env, store_url
@@ -395,6 +395,59 @@ def lessons(
     with ClosedLoop(store, policy=policy) as loop:
         found = loop.lessons(" ".join(search or []), as_of=when)
     _print(found, json_output, render_review.lessons_table)
+
+
+# --- evaluation views ----------------------------------------------------------------------
+
+Period = Annotated[
+    str | None,
+    typer.Option("--period", metavar="PERIOD", help="2026, 2026-Q2 or 2026-05: what lies in it"),
+]
+Scope = Annotated[
+    str | None,
+    typer.Option(
+        "--scope", metavar="SCOPE", help="company, team or person, optionally :REF (person:li.na)"
+    ),
+]
+
+
+@app.command("view")
+def show_view(
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="achievement, plans, activities, rectifications or loop-health"
+        ),
+    ],
+    period: Period = None,
+    scope: Scope = None,
+    as_of: AsOfTime = None,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """An evaluation view, from the tracked facts (or replayed up to --as-of: a time, or a
+    store position)."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        data = loop.evaluation(name, period=period, scope=scope, as_of=when)
+    _print(data, json_output, render_views.VIEWS[name])
+
+
+@app.command()
+def certificate(
+    period: Annotated[str, typer.Argument(metavar="PERIOD", help="2026, 2026-Q2 or 2026-05")],
+    as_of: AsOfTime = None,
+    store: Store = None,
+    policy: PolicyFile = None,
+    json_output: Json = False,
+) -> None:
+    """A closure certificate: every finding of PERIOD closed and verified (or waived), with
+    the digest of the evidence; refused (exit 4) with the open loops otherwise."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        data = loop.closure_certificate(period, as_of=when)
+    _print(data, json_output, render_views.certificate)
 
 
 if __name__ == "__main__":
