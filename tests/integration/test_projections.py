@@ -170,3 +170,20 @@ def test_L7_two_instances_catching_up_at_once_apply_each_event_once(
             positions = list(pool.map(lambda view: view.catch_up(), views))
         assert positions == [15, 15]
         assert views[0].get("count") == views[1].get("count") == 15
+
+
+def test_L7_a_refusal_that_is_not_another_runners_progress_is_raised_not_retried(
+    mem_loop: ClosedLoop,
+) -> None:
+    history(mem_loop, ["draft"])
+    store = store_of(mem_loop)
+    rows = open_rows(store)
+
+    def refuse(*_: object) -> None:
+        raise IntegrityError("refused")
+
+    rows.write = refuse  # type: ignore[method-assign]
+    view = View(Counter(store), rows)
+    with pytest.raises(IntegrityError, match="refused"):
+        view.catch_up()
+    assert view.position == 0

@@ -90,6 +90,8 @@ class View:
                     self.name, rows.pending, Tracking(self.tracking_name, page[-1].id)
                 )
             except IntegrityError:
+                if self.position == position:
+                    raise  # not another runner's progress: a real integrity problem
                 continue  # another runner applied this page first: read on from its position
             if progress is not None:
                 progress(page[-1].id, events.max_notification_id() or 0)
