@@ -28,22 +28,35 @@ Progress = Callable[[int, int], None]
 
 
 class Rows:
-    """A view's rows as of the page being applied: its own pending changes over the stored."""
+    """A view's rows as of the page being applied: its own pending changes over the stored.
+
+    Pending values stay Python values until the page is written (the audit trail's head
+    changes on every event); put a new value rather than change one ``get`` returned.
+    """
 
     def __init__(self, recorder: RowsRecorder, view: str) -> None:
         self._recorder = recorder
         self._view = view
-        self.pending: dict[str, str | None] = {}
+        self._pending: dict[str, Any] = {}
 
     def get(self, key: str) -> Any:
-        text = self.pending[key] if key in self.pending else self._recorder.get(self._view, key)
+        if key in self._pending:
+            return self._pending[key]
+        text = self._recorder.get(self._view, key)
         return None if text is None else json.loads(text)
 
     def put(self, key: str, value: Any) -> None:
-        self.pending[key] = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        self._pending[key] = value
 
     def delete(self, key: str) -> None:
-        self.pending[key] = None
+        self._pending[key] = None
+
+    def changes(self) -> dict[str, str | None]:
+        """The pending changes as the rows recorder writes them: JSON text, None deletes."""
+        return {
+            key: None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+            for key, value in self._pending.items()
+        }
 
 
 class Projection(ABC):
@@ -87,7 +100,7 @@ class View:
                 self.projection.apply(notification, rows)
             try:
                 self.recorder.write(
-                    self.name, rows.pending, Tracking(self.tracking_name, page[-1].id)
+                    self.name, rows.changes(), Tracking(self.tracking_name, page[-1].id)
                 )
             except IntegrityError:
                 if self.position == position:
