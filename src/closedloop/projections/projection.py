@@ -11,6 +11,7 @@ position, so no event is ever applied twice.
 from __future__ import annotations
 
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -22,6 +23,9 @@ from closedloop.projections.rows import RowsRecorder
 
 #: Events per transaction: one transaction per event is about 30 times slower.
 PAGE_SIZE = 1000
+
+#: How often a follower polls the store for new events.
+POLL_SECONDS = 0.2
 
 #: Called after each page with (position reached, last position in the store).
 Progress = Callable[[int, int], None]
@@ -108,6 +112,16 @@ class View:
                 continue  # another runner applied this page first: read on from its position
             if progress is not None:
                 progress(page[-1].id, events.max_notification_id() or 0)
+
+    def follow(self, stop: threading.Event, interval: float = POLL_SECONDS) -> None:
+        """Keep catching up, polling every ``interval`` seconds, until ``stop`` is set.
+
+        Polling, because the SQLite recorder has no subscription; a thread or process that
+        follows keeps the view warm, and ``recorder.wait`` tells when it reached a position.
+        """
+        while not stop.is_set():
+            self.catch_up()
+            stop.wait(interval)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Forget the view, then apply the whole history again (L7)."""
