@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,17 @@ def test_L8_a_malformed_time_is_invalid_input(store: str) -> None:
     done = cli("audit", "log", "--store", store, "--until", "yesterday")
     assert done.exit_code == 2
     assert "--until 'yesterday' is not an ISO time" in done.output
+
+
+def test_L8_a_failed_verification_exits_8_from_a_real_process(store: str) -> None:
+    SQLITE["modify"](sqlite_path(store), 2)
+    done = subprocess.run(
+        [sys.executable, "-m", "closedloop.adapters.cli.main", "audit", "verify", "--store", store],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 8
+    assert "error (audit_failure): L8: position 2:" in done.stderr
+    assert "Traceback" not in done.stderr

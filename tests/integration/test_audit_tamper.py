@@ -100,3 +100,21 @@ def test_L8_a_kept_digest_catches_a_trail_rewritten_to_match_tampered_events(
         assert loop.audit_verify()["count"] == 15  # the rewritten trail agrees with itself
         with pytest.raises(AuditFailure, match="the history the digest covers has changed"):
             loop.audit_verify(kept)
+
+
+def test_L8_an_entry_edited_in_the_trail_itself_is_detected(tmp_path: Path) -> None:
+    """The trail's entries are derived from the events: verify re-derives and compares them,
+    so a forged actor in the trail's own table cannot pass for the truth."""
+    url = f"sqlite:///{tmp_path}/edited.db"
+    with ClosedLoop(url, clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+        history(loop, STEPS)
+        loop.audit_verify()
+    with closing(sqlite3.connect(sqlite_path(url))) as db, db:
+        key = f"e:{4:020d}"
+        (value,) = db.execute("SELECT value FROM projection_rows WHERE key=?", (key,)).fetchone()
+        forged = value.replace('"actor":"zhao.cfo"', '"actor":"qian.audit"')
+        assert forged != value
+        db.execute("UPDATE projection_rows SET value=? WHERE key=?", (forged, key))
+    with ClosedLoop(url) as loop, pytest.raises(AuditFailure, match="does not say") as failure:
+        loop.audit_verify()
+    assert failure.value.position == 4

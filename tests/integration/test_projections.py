@@ -4,6 +4,7 @@ twice even when two runners race, and a view lives in the store beside the event
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -170,3 +171,37 @@ def test_L7_two_instances_catching_up_at_once_apply_each_event_once(
             positions = list(pool.map(lambda view: view.catch_up(), views))
         assert positions == [15, 15]
         assert views[0].get("count") == views[1].get("count") == 15
+
+
+def test_L7_a_refusal_that_is_not_another_runners_progress_is_raised_not_retried(
+    mem_loop: ClosedLoop,
+) -> None:
+    history(mem_loop, ["draft"])
+    store = store_of(mem_loop)
+    rows = open_rows(store)
+
+    def refuse(*_: object) -> None:
+        raise IntegrityError("refused")
+
+    rows.write = refuse  # type: ignore[method-assign]
+    view = View(Counter(store), rows)
+    with pytest.raises(IntegrityError, match="refused"):
+        view.catch_up()
+    assert view.position == 0
+
+
+def test_L7_a_follower_keeps_the_view_up_with_new_events(filled: ClosedLoop) -> None:
+    store = store_of(filled)
+    view = View(Counter(store), open_rows(store))
+    stop = threading.Event()
+    follower = threading.Thread(target=view.follow, args=(stop, 0.05))
+    follower.start()
+    try:
+        view.recorder.wait(view.tracking_name, 15, timeout=10)
+        history(filled, ["draft"], first=2060)
+        view.recorder.wait(view.tracking_name, 17, timeout=10)
+    finally:
+        stop.set()
+        follower.join(timeout=10)
+    assert view.get("count") == 17
+    assert not follower.is_alive()

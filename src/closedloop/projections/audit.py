@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Mapper, Notification
 from eventsourcing.utils import TopicError
 
 from closedloop.application.store import EventStoreApp
@@ -48,38 +49,40 @@ def chain_link(previous: str, notification: Notification) -> str:
     )
 
 
+def entry_of(mapper: Mapper[UUID], notification: Notification, digest: str) -> dict[str, Any]:
+    """The trail's entry for a stored event: what it says, decoded, and its chain hash."""
+    try:
+        event = mapper.to_domain_event(notification)
+    except (ValueError, TypeError, KeyError, TopicError) as error:
+        raise AuditFailure(
+            notification.id, f"the stored event cannot be read ({error}): modified?"
+        ) from None
+    actor = getattr(event, "actor_id", None)
+    recorded_at: datetime = event.timestamp  # type: ignore[attr-defined]
+    module, _, qualname = notification.topic.partition(":")
+    owner, _, _ = qualname.rpartition(".")
+    return {
+        "position": notification.id,
+        "recorded_at": recorded_at.isoformat(),
+        "actor": actor,
+        # Listing entries (application/listing.py) are the store's own bookkeeping.
+        "bookkeeping": actor is None,
+        "reason": getattr(event, "reason", None),
+        "aggregate_type": owner or module.rpartition(".")[2],
+        "aggregate_id": str(notification.originator_id),
+        "version": notification.originator_version,
+        "event_type": qualname,
+        "hash": digest,
+    }
+
+
 class AuditTrail(Projection):
     name = "audit"
 
     def apply(self, notification: Notification, rows: Rows) -> None:
         head = rows.get(HEAD) or empty_head()
         digest = chain_link(head["hash"], notification)
-        try:
-            event = self.store.mapper.to_domain_event(notification)
-        except (ValueError, TypeError, KeyError, TopicError) as error:
-            raise AuditFailure(
-                notification.id, f"the stored event cannot be read ({error}): modified?"
-            ) from None
-        actor = getattr(event, "actor_id", None)
-        recorded_at: datetime = event.timestamp  # type: ignore[attr-defined]
-        module, _, qualname = notification.topic.partition(":")
-        owner, _, _ = qualname.rpartition(".")
-        rows.put(
-            entry_key(notification.id),
-            {
-                "position": notification.id,
-                "recorded_at": recorded_at.isoformat(),
-                "actor": actor,
-                # Listing entries (application/listing.py) are the store's own bookkeeping.
-                "bookkeeping": actor is None,
-                "reason": getattr(event, "reason", None),
-                "aggregate_type": owner or module.rpartition(".")[2],
-                "aggregate_id": str(notification.originator_id),
-                "version": notification.originator_version,
-                "event_type": qualname,
-                "hash": digest,
-            },
-        )
+        rows.put(entry_key(notification.id), entry_of(self.store.mapper, notification, digest))
         rows.put(HEAD, {"count": head["count"] + 1, "position": notification.id, "hash": digest})
 
 

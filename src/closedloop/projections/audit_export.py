@@ -44,9 +44,9 @@ JSON, also given as `state_text` where it is UTF-8, for reading only: it is not 
 (`recorded_at`), why (`reason`), what (`aggregate_type`, `aggregate_id`, `version`,
 `event_type`) and `hash`.
 
-The chain ({algorithm}): before the first event the link is 32 zero bytes. Each event's
-link is SHA-256 over the previous link's 32 bytes followed by the UTF-8 bytes of the
-compact JSON array (separators `,` and `:`, ASCII only)
+The chain is `{algorithm}`. Before the first event the link is 32 zero
+bytes; each event's link is SHA-256 over the previous link's 32 bytes followed by the UTF-8
+bytes of the compact JSON array (separators `,` and `:`, ASCII only)
 
     [position, originator_id, originator_version, topic, state_base64]
 
@@ -59,8 +59,9 @@ without closedloop, beside the signer's public key `audit.pub`:
 ```sh
 {openssl}```
 
-Check the bundle with Python's standard library only: `python {script} .` prints `OK` and
-exits 0 when every event hashes to its entry and the last one to the digest. The script:
+Check the bundle with Python's standard library only: `python {script} .`
+prints `OK` and exits 0 when every event hashes to its entry and the last one to the
+digest. The script:
 
 ```python
 {source}```

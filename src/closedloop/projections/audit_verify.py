@@ -2,7 +2,8 @@
 
 Walking both sequences side by side names the first position affected: a stored event
 that hashes differently was modified or moved, a position only the store has was
-inserted, a position only the trail has was deleted. A digest is then found in the chain:
+inserted, a position only the trail has was deleted; an entry that no longer says what
+its event says (actor, time, reason …) was edited in the trail. A digest is then found in the chain:
 the same count and hash at its position prove that history unchanged and only appended to.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from closedloop.domain.errors import AuditFailure, InvalidInput
-from closedloop.projections.audit import chain_link, entries, head, stored
+from closedloop.projections.audit import chain_link, entries, entry_of, head, stored
 from closedloop.projections.audit_digest import check_signature
 from closedloop.projections.projection import View
 from closedloop.projections.verify_bundle import GENESIS
@@ -34,6 +35,7 @@ def verify(
     if digest is not None and digest["count"] == 0:  # an empty history is in every chain
         covered = _covers(digest, 0, GENESIS)
     events = stored(view.projection.store, top["position"])
+    mapper = view.projection.store.mapper
     for entry in entries(view):
         event = next(events, None)
         if event is None or event.id > entry["position"]:
@@ -46,6 +48,8 @@ def verify(
             raise AuditFailure(
                 event.id, "the stored event is not the one the trail recorded (modified or moved)"
             )
+        if entry_of(mapper, event, previous) != entry:
+            raise AuditFailure(event.id, "the trail's entry does not say what the event says")
         if digest is not None and event.id == digest["position"]:
             covered = _covers(digest, count, previous)
     extra = next(events, None)

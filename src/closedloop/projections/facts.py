@@ -235,7 +235,7 @@ class _Scratch(Rows):
     """Rows of a replay kept only in memory (time travel): nothing is read or written."""
 
     def __init__(self) -> None:
-        self.pending = {}
+        self._pending: dict[str, Any] = {}
 
 
 def facts_as_of(store: EventStoreApp, at: datetime | int) -> list[tuple[str, Any]]:
@@ -251,4 +251,5 @@ def facts_as_of(store: EventStoreApp, at: datetime | int) -> list[tuple[str, Any
         if isinstance(at, datetime) and event.timestamp > at:  # type: ignore[attr-defined]
             continue
         projection.apply_event(event, rows)
-    return [(key, json.loads(text)) for key, text in rows.pending.items() if text is not None]
+    changes = rows.changes()  # as JSON, the same as the rows a live view keeps
+    return [(key, json.loads(text)) for key, text in changes.items() if text is not None]

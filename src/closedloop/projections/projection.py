@@ -11,6 +11,7 @@ position, so no event is ever applied twice.
 from __future__ import annotations
 
 import json
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,27 +24,43 @@ from closedloop.projections.rows import RowsRecorder
 #: Events per transaction: one transaction per event is about 30 times slower.
 PAGE_SIZE = 1000
 
+#: How often a follower polls the store for new events.
+POLL_SECONDS = 0.2
+
 #: Called after each page with (position reached, last position in the store).
 Progress = Callable[[int, int], None]
 
 
 class Rows:
-    """A view's rows as of the page being applied: its own pending changes over the stored."""
+    """A view's rows as of the page being applied: its own pending changes over the stored.
+
+    Pending values stay Python values until the page is written (the audit trail's head
+    changes on every event); put a new value rather than change one ``get`` returned.
+    """
 
     def __init__(self, recorder: RowsRecorder, view: str) -> None:
         self._recorder = recorder
         self._view = view
-        self.pending: dict[str, str | None] = {}
+        self._pending: dict[str, Any] = {}
 
     def get(self, key: str) -> Any:
-        text = self.pending[key] if key in self.pending else self._recorder.get(self._view, key)
+        if key in self._pending:
+            return self._pending[key]
+        text = self._recorder.get(self._view, key)
         return None if text is None else json.loads(text)
 
     def put(self, key: str, value: Any) -> None:
-        self.pending[key] = json.dumps(value, sort_keys=True, separators=(",", ":"))
+        self._pending[key] = value
 
     def delete(self, key: str) -> None:
-        self.pending[key] = None
+        self._pending[key] = None
+
+    def changes(self) -> dict[str, str | None]:
+        """The pending changes as the rows recorder writes them: JSON text, None deletes."""
+        return {
+            key: None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+            for key, value in self._pending.items()
+        }
 
 
 class Projection(ABC):
@@ -87,12 +104,24 @@ class View:
                 self.projection.apply(notification, rows)
             try:
                 self.recorder.write(
-                    self.name, rows.pending, Tracking(self.tracking_name, page[-1].id)
+                    self.name, rows.changes(), Tracking(self.tracking_name, page[-1].id)
                 )
             except IntegrityError:
+                if self.position == position:
+                    raise  # not another runner's progress: a real integrity problem
                 continue  # another runner applied this page first: read on from its position
             if progress is not None:
                 progress(page[-1].id, events.max_notification_id() or 0)
+
+    def follow(self, stop: threading.Event, interval: float = POLL_SECONDS) -> None:
+        """Keep catching up, polling every ``interval`` seconds, until ``stop`` is set.
+
+        Polling, because the SQLite recorder has no subscription; a thread or process that
+        follows keeps the view warm, and ``recorder.wait`` tells when it reached a position.
+        """
+        while not stop.is_set():
+            self.catch_up()
+            stop.wait(interval)
 
     def rebuild(self, progress: Progress | None = None) -> int:
         """Forget the view, then apply the whole history again (L7)."""

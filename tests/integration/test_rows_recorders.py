@@ -1,0 +1,70 @@
+"""The library's own tracking-recorder test cases, run against each backend of the views'
+rows (L7 rests on their tracking: a position is recorded once, never filled in behind)."""
+
+from __future__ import annotations
+
+import tempfile
+import uuid
+from pathlib import Path
+
+import pytest
+from eventsourcing.persistence import TrackingRecorder
+from eventsourcing.tests.persistence import TrackingRecorderTestCase
+
+from closedloop.adapters.store import open_store
+from closedloop.application.store import EventStoreApp
+from closedloop.projections.rows import open_rows
+from tests.conftest import PG_URL, require_postgres
+
+
+class TestRowsInMemory(TrackingRecorderTestCase):
+    """The ``memory:`` store's rows; the subclasses change only the store."""
+
+    url = "memory:"
+
+    def setUp(self) -> None:
+        self.stores: list[EventStoreApp] = []
+
+    def tearDown(self) -> None:
+        for store in self.stores:
+            store.close()
+
+    def create_recorder(self) -> TrackingRecorder:
+        store = open_store(self.url)
+        self.stores.append(store)
+        return open_rows(store)
+
+
+class TestRowsInSQLite(TestRowsInMemory):
+    def setUp(self) -> None:
+        super().setUp()
+        self.folder = tempfile.TemporaryDirectory()
+        self.url = f"sqlite:///{Path(self.folder.name) / 'rows.db'}"
+
+    def tearDown(self) -> None:
+        super().tearDown()
+        self.folder.cleanup()
+
+
+@pytest.mark.postgres
+class TestRowsInPostgres(TestRowsInMemory):
+    def setUp(self) -> None:
+        require_postgres()
+        import psycopg
+
+        from tests.conftest import PG_DSN
+
+        super().setUp()
+        self.schema = f"t_rows_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"CREATE SCHEMA {self.schema}")
+        self.url = f"{PG_URL}?schema={self.schema}"
+
+    def tearDown(self) -> None:
+        import psycopg
+
+        from tests.conftest import PG_DSN
+
+        super().tearDown()
+        with psycopg.connect(PG_DSN, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
