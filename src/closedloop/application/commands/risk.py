@@ -116,8 +116,8 @@ def assess(uow: UnitOfWork, actor: Actor, args: AssessRisk) -> Result:
 
 class PlanTreatment(Input):
     risk: Ref
-    response: Literal["avoid", "mitigate", "transfer"] = Field(
-        description="to accept a risk use risk.accept"
+    response: Literal["avoid", "mitigate", "transfer", "accept"] = Field(
+        description="accept is refused here with a pointer to risk.accept (reason, expiry)"
     )
     plan: Text
 
