@@ -349,5 +349,8 @@ def list_research(
         _out().print(render.studies_table(views))
 
 
+# Risks and complaints register their show and list commands from a module of their own.
+from closedloop.adapters.cli import risk as _risk  # noqa: E402, F401
+
 if __name__ == "__main__":
     run()
