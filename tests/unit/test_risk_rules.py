@@ -17,6 +17,8 @@ from closedloop import (
     Policy,
     RuleViolation,
 )
+from closedloop.application.policy_file import load_policy
+from closedloop.domain.risk_matrix import Level
 from tests.cast import CEO, HEAD, LI
 from tests.risk_scenario import (
     FIVE,
@@ -473,3 +475,14 @@ def test_a_risk_is_registered_with_its_category_sources_and_owner(mem_loop: Clos
         None,
     )
     assert view["sources"] == [{"kind": "customer", "ref": "CUST-7"}]
+
+
+def test_R_K1_the_5x5_policy_example_in_the_docs_loads(tmp_path: Path) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "risk.md").read_text(encoding="utf-8")
+    example = docs.split("```toml\n", 1)[1].split("```", 1)[0]
+    file = tmp_path / "policy.toml"
+    file.write_text(example, encoding="utf-8")
+    policy = load_policy(file)
+    grid = policy.risk.matrix.grid()
+    assert (grid.size, grid.level("likely", "moderate")) == ("5x5", "high")
+    assert policy.risk.review_months.months(Level.MEDIUM) == 3
