@@ -41,7 +41,7 @@ from closedloop.domain.policy import Policy
 from closedloop.domain.rectification import Rectification
 from closedloop.domain.research import Research
 from closedloop.domain.review import Review
-from closedloop.domain.risk import Risk, Stage
+from closedloop.domain.risk import Risk
 from closedloop.domain.target import Target
 
 
@@ -208,7 +208,7 @@ class ClosedLoop:
     def risk_heat_map(self, *, stage: str = "current", as_of: AsOf = None) -> dict[str, Any]:
         """R-K1: open risks counted per likelihood × impact cell of the policy's grid."""
         risks = self.reader(as_of).all(Risk)
-        return heat_map(risks, self.policy.risk.matrix.grid(), Stage(stage))
+        return heat_map(risks, self.policy.risk.matrix.grid(), stage)
 
     def complaint(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
         """R-C7: one complaint; its SLA clocks judged at the clock's time (or ``as_of``'s)."""

@@ -69,3 +69,9 @@ def test_an_unknown_risk_is_not_found_without_a_traceback(store: str) -> None:
     assert result.exit_code == 5
     assert "no risk RISK-9" in result.output
     assert "Traceback" not in result.output
+
+
+def test_an_unknown_heat_map_stage_is_invalid_input(store: str) -> None:
+    result = cli("list", "risk-heat-map", "--stage", "gross", "--store", store)
+    assert result.exit_code == 2
+    assert "stage 'gross' is none of inherent, current, residual" in result.output

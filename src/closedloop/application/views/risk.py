@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
+from closedloop.domain.errors import InvalidInput
 from closedloop.domain.policy import Policy
 from closedloop.domain.risk import Acceptance, Assessment, Risk, Stage, Status
 from closedloop.domain.risk_matrix import Grid
@@ -162,7 +163,7 @@ def acceptances_near_expiry(
     return sorted(found, key=lambda entry: entry["expires_on"])
 
 
-def heat_map(risks: Iterable[Risk], grid: Grid, stage: Stage = Stage.CURRENT) -> dict[str, Any]:
+def heat_map(risks: Iterable[Risk], grid: Grid, stage: str = Stage.CURRENT) -> dict[str, Any]:
     """R-K1: how many open risks sit in each likelihood × impact cell of ``grid``.
 
     ``stage`` picks the current (default), inherent or residual assessment of each risk;
@@ -170,7 +171,11 @@ def heat_map(risks: Iterable[Risk], grid: Grid, stage: Stage = Stage.CURRENT) ->
     ``levels[i][j]`` is that cell's level. Risks assessed on labels this grid lacks (an
     older grid) are counted in ``unplaced``, never moved to a cell they were not given.
     """
-    chosen = Stage(stage)
+    try:
+        chosen = Stage(stage)
+    except ValueError:
+        names = ", ".join(s.value for s in Stage)
+        raise InvalidInput(f"stage {stage!r} is none of {names}") from None
     stages = (Stage.INHERENT, Stage.CURRENT) if chosen is Stage.CURRENT else (chosen,)
     cells = [[0 for _ in grid.impacts] for _ in grid.likelihoods]
     unplaced: list[str] = []
