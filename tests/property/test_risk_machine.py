@@ -19,7 +19,12 @@ from typing import Any
 
 import hypothesis.strategies as st
 from hypothesis import settings
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from closedloop import Actor, ClosedLoop, ClosedLoopError, FixedClock
 from closedloop.domain.risk_matrix import DEFAULT_GRID
@@ -248,7 +253,8 @@ class RiskComplaintMachine(RuleBasedStateMachine):
                 assert sla["overdue"] == (elapsed > timedelta(hours=hours))
 
 
-RiskComplaintMachine.TestCase.settings = settings(
-    max_examples=40, stateful_step_count=30, deadline=None
-)
-test_R_K2_R_K3_R_C7_risks_and_complaints_follow_the_model = RiskComplaintMachine.TestCase  # noqa: N816
+def test_R_K2_R_K3_R_C7_risks_and_complaints_follow_the_model() -> None:
+    run_state_machine_as_test(
+        RiskComplaintMachine,
+        settings=settings(max_examples=40, stateful_step_count=30, deadline=None),
+    )
