@@ -324,6 +324,20 @@ def test_R_K3_every_reassessment_is_kept_with_three_levels_side_by_side(
     assert view["inherent"]["by"] == LI.id
 
 
+def test_R_K3_the_register_as_of_an_earlier_time_shows_the_levels_then(
+    loop: ClosedLoop, clock: FixedClock
+) -> None:
+    assessed(loop, likelihood="high", impact="high")
+    first = clock.now()
+    clock.advance(days=3)
+    assessed(loop, likelihood="low", impact="low")
+    then = loop.risk("RISK-1", as_of=first)
+    assert (then["level"], len(then["assessments"]), then["review_late"]) == ("high", 1, False)
+    assert [view["level"] for view in loop.risks(as_of=first)] == ["high"]
+    assert loop.risk("RISK-1", as_of=2)["level"] == "high"  # version 2: the first assessment
+    assert loop.risk("RISK-1")["level"] == "low"
+
+
 def test_R_K3_a_residual_level_needs_an_inherent_one_first(mem_loop: ClosedLoop) -> None:
     registered(mem_loop)
     with refused("R-K3") as error:
