@@ -184,7 +184,7 @@ class ReviewCadence(_Section):
     low: PositiveInt = 12
 
     def months(self, level: Level) -> int:
-        return int(getattr(self, Level(level).value))
+        return {Level.HIGH: self.high, Level.MEDIUM: self.medium, Level.LOW: self.low}[level]
 
 
 class RiskPolicy(_Section):

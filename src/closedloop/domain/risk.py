@@ -647,7 +647,7 @@ class Risk(LoopAggregate):
         return self.occurrences[-1]
 
     def close(self, actor: Actor, at: datetime, reason: str) -> None:
-        """The risk no longer applies; its history stays."""
+        """The risk no longer applies: no review is due any more (R-K4); its history stays."""
         self._require_status("R-K4", "close", *_OPEN)
         require(bool(reason.strip()), "R-G3", "closing a risk states why")
         self._trigger(self.Closed, actor, at, reason=reason.strip())
