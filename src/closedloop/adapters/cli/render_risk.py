@@ -20,10 +20,8 @@ def _level(assessment: Any) -> str:
     """``high (high × medium, 3x3)`` for an assessment view, or ``-``."""
     if not isinstance(assessment, Mapping):
         return MISSING
-    return (
-        f"{assessment['level']} ({assessment['likelihood']} × {assessment['impact']}, "
-        f"{assessment['grid']})"
-    )
+    cell = f"{show(assessment.get('likelihood'))} × {show(assessment.get('impact'))}"
+    return f"{show(assessment.get('level'))} ({cell}, {show(assessment.get('grid'))})"
 
 
 def _flag(value: Any) -> Text:
@@ -39,7 +37,10 @@ def risk_panel(view: Mapping[str, Any]) -> Panel:
         ("category", view.get("category")),
         ("owner", view.get("owner")),
         ("status", view.get("status")),
-        ("sources", [f"{s['kind']} {s['ref']}" for s in view.get("sources") or []]),
+        (
+            "sources",
+            [f"{show(s.get('kind'))} {show(s.get('ref'))}" for s in view.get("sources") or []],
+        ),
         ("inherent", _level(view.get("inherent"))),
         ("current", Text(_level(view.get("current")), style=LEVEL_STYLES.get(level, ""))),
         ("residual", _level(view.get("residual"))),
@@ -101,11 +102,18 @@ def risks_table(views: Sequence[Mapping[str, Any]]) -> Table:
 
 def heat_map_table(heat: Mapping[str, Any]) -> Table:
     """R-K1: likelihood rows (most likely on top) × impact columns, counts styled by level."""
-    table = Table(title=f"risk heat map ({heat['stage']})", title_justify="left")
+    table = Table(title=f"risk heat map ({show(heat.get('stage'))})", title_justify="left")
     table.add_column("likelihood \\ impact")
-    for impact in heat["impacts"]:
+    for impact in heat.get("impacts") or []:
         table.add_column(impact, justify="center")
-    rows = list(zip(heat["likelihoods"], heat["cells"], heat["levels"], strict=True))
+    rows = list(
+        zip(
+            heat.get("likelihoods") or [],
+            heat.get("cells") or [],
+            heat.get("levels") or [],
+            strict=True,
+        )
+    )
     for likelihood, counts, levels in reversed(rows):
         table.add_row(
             Text(likelihood),
