@@ -443,6 +443,15 @@ def test_R_K5_an_occurrence_and_its_rectification_are_saved_together(
     assert occurrence["rectification"] == rectification["id"]
 
 
+def test_R_K5_an_occurrences_rectification_carries_its_cause_code(
+    mem_loop: ClosedLoop,
+) -> None:
+    assessed(mem_loop)
+    args = {"risk": "RISK-1", "what_happened": "rival cut prices", "cause_code": "pricing"}
+    first = mem_loop.execute("risk.record_occurrence", HEAD, args)
+    assert mem_loop.rectification(first["rectification"]["ref"])["cause_code"] == "PRICING"
+
+
 def test_R_K5_a_refused_occurrence_raises_nothing(mem_loop: ClosedLoop) -> None:
     assessed(mem_loop)
     before = snapshot(mem_loop)

@@ -134,6 +134,7 @@ class CloseComplaint(Input):
         None, description="for a dissatisfied close; default: the complaint's owner"
     )
     deadline: Day | None = None
+    cause_code: str | None = Field(None, description="e.g. PRICING; recurrences share it (R-X6)")
 
 
 @catalogue.command("complaint.close", permission="record")
@@ -159,6 +160,7 @@ def close(uow: UnitOfWork, actor: Actor, args: CloseComplaint) -> Result:
         f"'{complaint.subject}'" + (f": {feedback.comment}" if feedback.comment else ""),
         owner=args.rectification_owner or complaint.owner_id,
         deadline=args.deadline,
+        cause_code=args.cause_code,
         ref=source,
     )
     return {**outcome(complaint), "rectification": rectification_outcome(rectification)}

@@ -216,6 +216,7 @@ class RecordOccurrence(Input):
     occurred_on: Day | None = Field(None, description="default: today")
     rectification_owner: Ref | None = Field(None, description="default: the risk's owner")
     deadline: Day | None = None
+    cause_code: str | None = Field(None, description="e.g. PRICING; recurrences share it (R-X6)")
 
 
 @catalogue.command("risk.record_occurrence", permission="record")
@@ -238,6 +239,7 @@ def record_occurrence(uow: UnitOfWork, actor: Actor, args: RecordOccurrence) -> 
         problem=f"{risk.title}: {occurrence.what_happened}",
         owner=args.rectification_owner or risk.owner_id,
         deadline=args.deadline,
+        cause_code=args.cause_code,
         ref=source,
     )
     return {
