@@ -22,6 +22,8 @@ IN_SCOPE = [
     *(f"R-A{i}" for i in range(1, 10)),
     *(f"R-E{i}" for i in range(1, 5)),
     *(f"R-X{i}" for i in range(1, 7)),
+    *(f"R-K{i}" for i in range(1, 6)),
+    "R-C7",
     "L1",
     "L2",
     "L3",

@@ -19,20 +19,29 @@ from closedloop.application.inputs import Input
 from closedloop.application.policy_file import load_policy
 from closedloop.application.reader import AsOf, Reader
 from closedloop.application.views.activity import activity_view
+from closedloop.application.views.complaint import complaint_view
 from closedloop.application.views.plan import plan_view
 from closedloop.application.views.rectification import lessons_learned, rectification_view
 from closedloop.application.views.research import research_coverage, research_view
 from closedloop.application.views.review import review_view
+from closedloop.application.views.risk import (
+    acceptances_near_expiry,
+    heat_map,
+    late_reviews,
+    risk_view,
+)
 from closedloop.application.views.target import target_tree, target_view
 from closedloop.domain.activity import Activity
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
+from closedloop.domain.complaint import Complaint
 from closedloop.domain.errors import InvalidInput, StoreUnavailable
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
 from closedloop.domain.rectification import Rectification
 from closedloop.domain.research import Research
 from closedloop.domain.review import Review
+from closedloop.domain.risk import Risk
 from closedloop.domain.target import Target
 from closedloop.projections import (
     audit,
@@ -193,6 +202,50 @@ class ClosedLoop:
     def activities(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
         reader = self.reader(as_of)
         return [activity_view(a, reader, self.policy) for a in reader.all(Activity)]
+
+    def risk(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """R-K1 … R-K5: one risk, its levels side by side; late reviews as of the clock's day."""
+        risk = self.reader(as_of).get(Risk, ref)
+        return risk_view(risk, self._today(as_of, risk))
+
+    def risks(self, *, late: bool = False, as_of: AsOf = None) -> list[dict[str, Any]]:
+        """The risk register, or only the risks whose review is late (R-K4)."""
+        today = self._today(as_of)
+        views = [risk_view(r, today) for r in self.reader(as_of).all(Risk)]
+        return [view for view in views if view["review_late"]] if late else views
+
+    def late_risk_reviews(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        """R-K4: open risks past their review's due date, the longest overdue first."""
+        return late_reviews(self.reader(as_of).all(Risk), self._today(as_of))
+
+    def risk_acceptances_near_expiry(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        """R-K2: acceptances expiring within the policy's warning days, or expired."""
+        risks = self.reader(as_of).all(Risk)
+        return acceptances_near_expiry(risks, self.policy, self._today(as_of))
+
+    def risk_heat_map(self, *, stage: str = "current", as_of: AsOf = None) -> dict[str, Any]:
+        """R-K1: open risks counted per likelihood × impact cell of the policy's grid."""
+        risks = self.reader(as_of).all(Risk)
+        return heat_map(risks, self.policy.risk.matrix.grid(), stage)
+
+    def complaint(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """R-C7: one complaint; its SLA clocks judged at the clock's time (or ``as_of``'s)."""
+        complaint = self.reader(as_of).get(Complaint, ref)
+        return complaint_view(complaint, self._now(as_of, complaint))
+
+    def complaints(self, *, overdue: bool = False, as_of: AsOf = None) -> list[dict[str, Any]]:
+        """Every complaint, or only those with an SLA overdue (R-C7)."""
+        now = self._now(as_of)
+        views = [complaint_view(c, now) for c in self.reader(as_of).all(Complaint)]
+        return [view for view in views if view["overdue"]] if overdue else views
+
+    def _now(self, as_of: AsOf, aggregate: LoopAggregate | None = None) -> datetime:
+        """The moment SLA clocks are judged at: ``as_of``'s, a version's, or the clock's."""
+        if isinstance(as_of, datetime):
+            return as_of
+        if isinstance(as_of, int) and aggregate is not None:
+            return aggregate.modified_on
+        return self.clock.now()
 
     # --- evaluation views (issue 5: projections) ---------------------------------------------
 

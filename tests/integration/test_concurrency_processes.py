@@ -31,7 +31,7 @@ def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def run_workers(url: str, retry_in_dispatcher: bool) -> dict[int, int]:
     """Every worker's count of conflicts it saw (always 0 when the dispatcher retries)."""
     spawn = multiprocessing.get_context("spawn")
-    start = spawn.Barrier(WORKERS, timeout=30)
+    start = spawn.Barrier(WORKERS, timeout=120)  # spawning and importing is slow under load
     results = spawn.Queue()
     workers = [
         spawn.Process(
@@ -43,7 +43,7 @@ def run_workers(url: str, retry_in_dispatcher: bool) -> dict[int, int]:
     for worker in workers:
         worker.start()
     for worker in workers:  # a worker's traceback is in the captured stderr
-        worker.join(timeout=90)
+        worker.join(timeout=240)
         assert worker.exitcode == 0, f"worker {worker.name} ended with {worker.exitcode}"
     return dict(results.get(timeout=5) for _ in workers)
 

@@ -15,6 +15,8 @@ from closedloop.domain.period import Period
 from closedloop.domain.plan import ActionItem, Strategies
 from closedloop.domain.research import Schedule
 from closedloop.domain.review import Finding, MetricResult
+from closedloop.domain.risk import SourceLink
+from closedloop.domain.risk_matrix import Grid
 
 
 class PeriodAsText(Transcoding):
@@ -68,6 +70,8 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "compliance_evidence": Evidence,
     "review_metric": MetricResult,
     "review_finding": Finding,
+    "risk_source": SourceLink,
+    "risk_grid": Grid,
 }
 
 

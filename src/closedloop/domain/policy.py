@@ -19,6 +19,7 @@ from closedloop.domain.compliance import (
     Lexicon,
 )
 from closedloop.domain.errors import InvalidInput
+from closedloop.domain.risk_matrix import DEFAULT_LEVELS, DEFAULT_SCALE, Grid, Level, LevelName
 
 #: Permissions the command catalogue asks for; roles grant them (R-G2).
 PERMISSIONS = frozenset(
@@ -153,6 +154,48 @@ class ActivityPolicy(_Section):
     superior_overspend_limit: Decimal = Field(default=Decimal("0.10"), ge=0)
 
 
+class RiskMatrix(_Section):
+    """R-K1: the likelihood × impact grid (3 × 3 by default; 4 × 4 and 5 × 5 allowed).
+
+    Scales run from least to most; ``levels`` has a row per likelihood and, in it, a cell
+    per impact.
+    """
+
+    likelihoods: tuple[str, ...] = DEFAULT_SCALE
+    impacts: tuple[str, ...] = DEFAULT_SCALE
+    levels: tuple[tuple[LevelName, ...], ...] = DEFAULT_LEVELS
+
+    @model_validator(mode="after")
+    def _usable(self) -> Self:
+        problems = self.grid().problems()
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def grid(self) -> Grid:
+        return Grid(self.likelihoods, self.impacts, self.levels)
+
+
+class ReviewCadence(_Section):
+    """R-K4: months between reviews of a risk, by its current level."""
+
+    high: PositiveInt = 1
+    medium: PositiveInt = 3
+    low: PositiveInt = 12
+
+    def months(self, level: Level) -> int:
+        return {Level.HIGH: self.high, Level.MEDIUM: self.medium, Level.LOW: self.low}[level]
+
+
+class RiskPolicy(_Section):
+    """R-K1 the matrix, R-K4 the review cadence; acceptances expiring within
+    ``acceptance_warning_days`` show as near expiry (R-K2)."""
+
+    matrix: RiskMatrix = RiskMatrix()
+    review_months: ReviewCadence = ReviewCadence()
+    acceptance_warning_days: PositiveInt = 30
+
+
 class Policy(_Section):
     """Thresholds, cadences, grades and the role -> permission map."""
 
@@ -163,6 +206,7 @@ class Policy(_Section):
     review: ReviewPolicy = ReviewPolicy()
     activity: ActivityPolicy = ActivityPolicy()
     compliance: CompliancePolicy = CompliancePolicy()
+    risk: RiskPolicy = RiskPolicy()
     roles: dict[str, frozenset[str]] = Field(default_factory=lambda: dict(DEFAULT_ROLES))
 
     @model_validator(mode="after")

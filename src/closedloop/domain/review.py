@@ -83,6 +83,8 @@ class FindingSource(StrEnum):
     METRIC = "metric"  # a metric recorded by a reviewer, graded fail
     ACTIVITY = "activity_objective"  # an activity objective missed (R-A8)
     RESEARCH = "research_coverage"  # too few comprehensive studies in the year (R-R1)
+    COMPLAINT = "complaint"  # a complaint's SLA missed (R-C7)
+    RISK_REVIEW = "risk_review"  # a risk's review came late or not at all (R-K4)
     REVIEWER = "reviewer"  # added by a reviewer
 
 

@@ -450,5 +450,8 @@ def certificate(
     _print(data, json_output, render_views.certificate)
 
 
+# Risks and complaints register their show and list commands from a module of their own.
+from closedloop.adapters.cli import risk as _risk  # noqa: E402, F401
+
 if __name__ == "__main__":
     run()

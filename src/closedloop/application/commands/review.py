@@ -20,6 +20,7 @@ from closedloop.application.unit_of_work import UnitOfWork
 from closedloop.domain.activity import Activity
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
+from closedloop.domain.complaint import Complaint
 from closedloop.domain.ids import new_id
 from closedloop.domain.period import Granularity
 from closedloop.domain.rectification import (
@@ -37,6 +38,8 @@ from closedloop.domain.review import (
     metric,
     target_metric,
 )
+from closedloop.domain.risk import Risk
+from closedloop.domain.shortfalls import complaint_shortfalls, risk_review_shortfalls
 from closedloop.domain.target import Direction, Scope, Target, current_actual
 
 A = TypeVar("A", bound=LoopAggregate)
@@ -121,7 +124,8 @@ def generate_findings(uow: UnitOfWork, actor: Actor, args: ReviewRef) -> Result:
     results; each graded fail is a finding, as is every metric a reviewer recorded graded
     fail, each objective missed by an activity that ended in the period (the company's, or
     the person's own), and, in a company's annual review, too few comprehensive studies
-    (R-R1). Running it again adds only what is new.
+    (R-R1), and complaints with an SLA missed (R-C7) and risk reviews late (R-K4) in the
+    period. Running it again adds only what is new.
     """
     review = uow.get(Review, args.review)
     grades = uow.policy.grades
@@ -151,6 +155,8 @@ def generate_findings(uow: UnitOfWork, actor: Actor, args: ReviewRef) -> Result:
             shortfalls.append(
                 Shortfall(FindingSource.RESEARCH, str(coverage.year), coverage.finding)
             )
+    shortfalls += complaint_shortfalls(review, every(uow, Complaint), uow.now)
+    shortfalls += risk_review_shortfalls(review, every(uow, Risk), uow.now)
     new = review.evaluate(actor, uow.now, metrics, shortfalls)
     return {**outcome(review), "new_findings": [finding.id for finding in new]}
 
