@@ -249,3 +249,27 @@ def test_a_sqlite_path_that_is_a_folder_is_store_unavailable(tmp_path: Path) -> 
     with pytest.raises(StoreUnavailable, match="unable to open database file") as error:
         ClosedLoop(f"sqlite:///{tmp_path}")
     assert type(error.value) is StoreUnavailable
+
+
+@pytest.mark.postgres
+def test_processes_opening_a_fresh_postgres_store_at_once_all_open_it(pg_schema: str) -> None:
+    """Every opener creates the tables if they do not exist; PostgreSQL may refuse those that
+    lose the race ("tuple concurrently updated"): they open again instead of failing."""
+    url = f"{PG_URL}?schema={pg_schema}"
+    start = threading.Barrier(6)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            with ClosedLoop(url) as loop:
+                loop.position()
+        except BaseException as error:
+            failures.append(error)
+
+    openers = [threading.Thread(target=open_it) for _ in range(6)]
+    for opener in openers:
+        opener.start()
+    for opener in openers:
+        opener.join(timeout=60)
+    assert failures == []
