@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -19,6 +19,7 @@ from closedloop.application.inputs import Input
 from closedloop.application.policy_file import load_policy
 from closedloop.application.reader import AsOf, Reader
 from closedloop.application.views.activity import activity_view
+from closedloop.application.views.customer import churn_rate, customer_view, information_quality
 from closedloop.application.views.plan import plan_view
 from closedloop.application.views.rectification import lessons_learned, rectification_view
 from closedloop.application.views.research import research_coverage, research_view
@@ -27,7 +28,9 @@ from closedloop.application.views.target import target_tree, target_view
 from closedloop.domain.activity import Activity
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
+from closedloop.domain.customer import Customer
 from closedloop.domain.errors import StoreUnavailable
+from closedloop.domain.period import Period
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
 from closedloop.domain.rectification import Rectification
@@ -175,6 +178,33 @@ class ClosedLoop:
     def activities(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
         reader = self.reader(as_of)
         return [activity_view(a, reader, self.policy) for a in reader.all(Activity)]
+
+    def customer(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """One customer without their personal data (R-C1); see ``customer.read_personal_data``."""
+        reader = self.reader(as_of)
+        customer = reader.get(Customer, ref)
+        return customer_view(customer, self.policy, self._today(as_of, customer))
+
+    def customers(
+        self, *, missed_revisits: bool = False, as_of: AsOf = None
+    ) -> list[dict[str, Any]]:
+        """Every customer, or only those whose revisit is overdue (R-C9)."""
+        reader = self.reader(as_of)
+        today = self._today(as_of)
+        views = [customer_view(c, self.policy, today) for c in reader.all(Customer)]
+        return [v for v in views if v["revisit"]["missed"]] if missed_revisits else views
+
+    def customer_quality(self, *, as_of: AsOf = None) -> dict[str, Any]:
+        """R-C8: completeness, timeliness and accuracy of the customer information."""
+        reader = self.reader(as_of)
+        return information_quality(reader.all(Customer), self.policy, self._today(as_of))
+
+    def churn_rate(self, period: str | Period) -> dict[str, Any]:
+        """R-C10: customers churned in ``period`` / customers active at its start."""
+        span = period if isinstance(period, Period) else Period.parse(period)
+        start = datetime.combine(span.start, time.min, tzinfo=UTC)
+        end = datetime.combine(span.end, time.max, tzinfo=UTC)
+        return churn_rate(self.reader(start), self.reader(end), span)
 
     def position(self) -> int:
         """Position of the last event recorded in the store (0 when it is empty)."""

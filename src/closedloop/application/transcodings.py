@@ -10,6 +10,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from closedloop.domain.activity_values import BudgetLine, Change, Objective, Step, Window
 from closedloop.domain.compliance import Evidence, Hit
+from closedloop.domain.customer_values import PointsLot, Sealed
 from closedloop.domain.money import Money
 from closedloop.domain.period import Period
 from closedloop.domain.plan import ActionItem, Strategies
@@ -68,6 +69,8 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "compliance_evidence": Evidence,
     "review_metric": MetricResult,
     "review_finding": Finding,
+    "customer_sealed": Sealed,
+    "customer_points_lot": PointsLot,
 }
 
 
