@@ -110,14 +110,14 @@ class Customer(LoopAggregate):
     erased_at: datetime | None
     source: str
     owner_id: str
-    preferences: tuple[str, ...]
+    preferences: list[str]
     referrer_id: UUID | None
     referral_rewarded: bool
     referrals_rewarded: list[UUID]
     registered_on: date
     status: str
     churns: list[date]
-    tier: Tier
+    tier: str  # a Tier's value: state stays plain data, for snapshots
     tier_since: date
     purchases: dict[str, Purchase]
     lots: list[PointsLot]
@@ -148,14 +148,14 @@ class Customer(LoopAggregate):
         self.erased_at = None
         self.source = source
         self.owner_id = owner_id
-        self.preferences = tuple(preferences)
+        self.preferences = list(preferences)
         self.referrer_id = referrer_id
         self.referral_rewarded = False
         self.referrals_rewarded = []
         self.registered_on = registered_on
         self.status = ACTIVE
         self.churns = []
-        self.tier = Tier.ORDINARY
+        self.tier = Tier.ORDINARY.value
         self.tier_since = registered_on
         self.purchases = {}
         self.lots = []
@@ -178,7 +178,7 @@ class Customer(LoopAggregate):
         def apply(self, customer: Customer) -> None:
             customer.personal.update(self.personal)
             for name, value in self.changes.items():
-                setattr(customer, name, tuple(value) if name == "preferences" else value)
+                setattr(customer, name, list(value) if name == "preferences" else value)
 
     class ReferrerRecorded(LoopAggregate.Event):
         referrer_id: UUID
@@ -237,7 +237,7 @@ class Customer(LoopAggregate):
         tenure_days: int
 
         def apply(self, customer: Customer) -> None:
-            customer.tier = Tier(self.tier)
+            customer.tier = self.tier
             customer.tier_since = self.timestamp.date()
 
     class ReferralRewarded(LoopAggregate.Event):
@@ -317,7 +317,7 @@ class Customer(LoopAggregate):
 
         def apply(self, customer: Customer) -> None:
             customer.reads.append(
-                PersonalRead(self.actor_id, self.timestamp, self.reason, tuple(self.fields))
+                PersonalRead(self.actor_id, self.timestamp, self.reason, self.fields)
             )
 
     # --- derived state ------------------------------------------------------------------------
@@ -361,7 +361,7 @@ class Customer(LoopAggregate):
 
     def revisit_due(self, policy: CustomerPolicy) -> date | None:
         """R-C9: the day the next revisit is due by the tier's cadence; None if not due."""
-        days = revisit_days(self.tier, policy)
+        days = revisit_days(Tier(self.tier), policy)
         if days is None:
             return None
         last = self.last_revisit
@@ -523,7 +523,7 @@ class Customer(LoopAggregate):
             raise InvalidInput(f"purchase {order} on {on} lies in the future ({at.date()})")
         if self.status == CHURNED:
             self._trigger(self.Reactivated, actor, at)
-        points = earned_points(amount, policy.points_rate, multiplier(self.tier, policy))
+        points = earned_points(amount, policy.points_rate, multiplier(Tier(self.tier), policy))
         lot = (
             PointsLot(
                 id=f"L{len(self.lots) + 1}",
@@ -557,7 +557,7 @@ class Customer(LoopAggregate):
         tier, spend, count, tenure = assess_tier(
             self.purchases.values(), self.registered_on, at.date(), policy
         )
-        if tier is self.tier:
+        if tier.value == self.tier:
             return False
         self._trigger(
             self.TierChanged,

@@ -179,6 +179,11 @@ class InfoCheck:
     note: str
 
 
+def _strings(values: Iterable[str]) -> tuple[str, ...]:
+    """A tuple again after JSON (snapshots store it as a list)."""
+    return tuple(values)
+
+
 @attrs.frozen
 class PersonalRead:
     """R-C1: who read whose personal data, when and why."""
@@ -186,4 +191,4 @@ class PersonalRead:
     actor_id: str
     at: datetime
     reason: str
-    fields: tuple[str, ...]
+    fields: tuple[str, ...] = attrs.field(converter=_strings)

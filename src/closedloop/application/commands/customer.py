@@ -48,7 +48,7 @@ def outcome(customer: Customer) -> Result:
         "ref": customer.ref,
         "version": customer.version,
         "status": customer.status,
-        "tier": customer.tier.value,
+        "tier": customer.tier,
         "points": customer.balance,
     }
 
@@ -265,7 +265,7 @@ def recompute_tiers(uow: UnitOfWork, actor: Actor, args: EveryCustomer) -> Resul
     changed = [
         c for c in _customers(uow, args.customer) if c.recompute_tier(actor, uow.now, policy)
     ]
-    return {"changed": {c.label: c.tier.value for c in changed}}
+    return {"changed": {c.label: c.tier for c in changed}}
 
 
 @catalogue.command("customer.sweep_churn", permission="record")

@@ -12,7 +12,13 @@ from typing import Any
 
 from closedloop.application.reader import Reader
 from closedloop.domain.customer import ACTIVE, Customer, assess_tier, revisit_days
-from closedloop.domain.customer_values import PERSONAL_FIELDS, PROFILE_FIELDS, Channel, Purpose
+from closedloop.domain.customer_values import (
+    PERSONAL_FIELDS,
+    PROFILE_FIELDS,
+    Channel,
+    Purpose,
+    Tier,
+)
 from closedloop.domain.money import RATIO, Money, exact_sum
 from closedloop.domain.period import Period
 from closedloop.domain.policy import Policy
@@ -57,7 +63,7 @@ def customer_view(customer: Customer, policy: Policy, today: date) -> dict[str, 
         "referrer": str(customer.referrer_id) if customer.referrer_id else None,
         "referrals_rewarded": [str(r) for r in customer.referrals_rewarded],
         "registered_on": customer.registered_on,
-        "tier": customer.tier.value,
+        "tier": customer.tier,
         "tier_since": customer.tier_since,
         "spend_12_months": Money(spend, rules.currency),
         "purchases_12_months": count,
@@ -88,7 +94,7 @@ def customer_view(customer: Customer, policy: Policy, today: date) -> dict[str, 
             for c in customer.contacts
         ],
         "revisit": {
-            "every_days": revisit_days(customer.tier, rules),
+            "every_days": revisit_days(Tier(customer.tier), rules),
             "last": last_revisit,
             "due": customer.revisit_due(rules),
             "missed": customer.revisit_missed(today, rules),
