@@ -349,5 +349,8 @@ def list_research(
         _out().print(render.studies_table(views))
 
 
+# Commands kept in modules of their own register themselves on the apps above.
+from closedloop.adapters.cli import customer as _customer  # noqa: E402, F401
+
 if __name__ == "__main__":
     run()
