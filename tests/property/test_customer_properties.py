@@ -95,7 +95,8 @@ def test_L5_points_balance_is_earned_minus_redeemed_minus_expired_and_never_nega
         lots = sum(lot.remaining for lot in subject.lots)
         assert subject.balance == subject.earned - subject.redeemed - subject.expired == lots
         assert subject.balance >= 0
-        assert all(lot.remaining >= 0 for lot in subject.lots)
+        assert all(lot.remaining > 0 for lot in subject.lots)  # emptied lots are dropped
+        assert len({lot.id for lot in subject.lots}) == len(subject.lots)
         assert subject.redeemed == sum(redeemed.values())
     rebuilt = replayed(subject)
     assert (rebuilt.earned, rebuilt.redeemed, rebuilt.expired, rebuilt.lots) == (

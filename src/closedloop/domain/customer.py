@@ -17,10 +17,16 @@ Choices the rule catalogue leaves open, made here:
   reached their tier (R-C9).
 - The churn day is ``churn_after_days`` after the last purchase (or registration); a later
   purchase reactivates the customer (R-C10).
+
+State stays small however long the history (snapshots load fast): the aggregate keeps the
+orders seen (for idempotency), running totals, the purchases of the 12 months before the
+latest one (all a tier needs), and only points lots with points left; a purchase first
+expires the points that have lapsed.
 """
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -50,7 +56,7 @@ from closedloop.domain.customer_values import (
     usable,
 )
 from closedloop.domain.errors import InvalidInput, require
-from closedloop.domain.money import Money, exact_sum
+from closedloop.domain.money import EXACT, Money, exact_sum
 from closedloop.domain.policy import CustomerPolicy
 
 ACTIVE = "active"
@@ -119,8 +125,13 @@ class Customer(LoopAggregate):
     churns: list[date]
     tier: str  # a Tier's value: state stays plain data, for snapshots
     tier_since: date
-    purchases: dict[str, Purchase]
-    lots: list[PointsLot]
+    orders: dict[str, int]  # order -> points earned: each order is recorded once
+    purchase_count: int
+    total_spend: Decimal
+    last_purchase_on: date | None
+    recent: list[Purchase]  # by day: the 12 months up to the latest purchase (R-C4)
+    lots: list[PointsLot]  # only those with points left
+    lots_made: int
     earned: int
     redeemed: int
     expired: int
@@ -157,8 +168,13 @@ class Customer(LoopAggregate):
         self.churns = []
         self.tier = Tier.ORDINARY.value
         self.tier_since = registered_on
-        self.purchases = {}
+        self.orders = {}
+        self.purchase_count = 0
+        self.total_spend = Decimal(0)
+        self.last_purchase_on = None
+        self.recent = []
         self.lots = []
+        self.lots_made = 0
         self.earned = 0
         self.redeemed = 0
         self.expired = 0
@@ -218,11 +234,18 @@ class Customer(LoopAggregate):
         rewards_referrer: bool
 
         def apply(self, customer: Customer) -> None:
-            customer.purchases[self.order] = Purchase(
-                self.order, self.on, self.amount, self.category, self.points
-            )
+            purchase = Purchase(self.order, self.on, self.amount, self.category, self.points)
+            customer.orders[self.order] = self.points
+            customer.purchase_count += 1
+            customer.total_spend = EXACT.add(customer.total_spend, self.amount.amount)
+            latest = max(customer.last_purchase_on or self.on, self.on)
+            customer.last_purchase_on = latest
+            recent = customer.recent
+            bisect.insort(recent, purchase, key=_day)
+            del recent[: bisect.bisect_right(recent, latest - YEAR, key=_day)]
             if self.lot is not None:
                 customer.lots.append(self.lot)
+                customer.lots_made += 1
                 customer.earned += self.lot.points
             customer.referral_rewarded = customer.referral_rewarded or self.rewards_referrer
 
@@ -248,6 +271,7 @@ class Customer(LoopAggregate):
             customer.referrals_rewarded.append(self.referred_id)
             if self.lot is not None:
                 customer.lots.append(self.lot)
+                customer.lots_made += 1
                 customer.earned += self.lot.points
 
     class PointsRedeemed(LoopAggregate.Event):
@@ -350,10 +374,6 @@ class Customer(LoopAggregate):
     def consent(self, channel: Channel, purpose: Purpose, at: datetime) -> bool:
         """R-C3: consent held at ``at``, from the consent events recorded up to then."""
         return consent_held(self.consents, channel, purpose, at)
-
-    @property
-    def last_purchase_on(self) -> date | None:
-        return max((p.on for p in self.purchases.values()), default=None)
 
     @property
     def last_revisit(self) -> datetime | None:
@@ -511,7 +531,7 @@ class Customer(LoopAggregate):
         """R-C5: earns points at the current tier; R-C4: the tier is recomputed after it;
         R-C10: a churned customer is active again. The same order twice is recorded once
         (False the second time)."""
-        if order in self.purchases:
+        if order in self.orders:
             return False
         if amount.currency != policy.currency:
             raise InvalidInput(
@@ -523,10 +543,11 @@ class Customer(LoopAggregate):
             raise InvalidInput(f"purchase {order} on {on} lies in the future ({at.date()})")
         if self.status == CHURNED:
             self._trigger(self.Reactivated, actor, at)
+        self.expire_points(actor, at)
         points = earned_points(amount, policy.points_rate, multiplier(Tier(self.tier), policy))
         lot = (
             PointsLot(
-                id=f"L{len(self.lots) + 1}",
+                id=f"L{self.lots_made + 1}",
                 points=points,
                 remaining=points,
                 earned_on=on,
@@ -536,7 +557,7 @@ class Customer(LoopAggregate):
             if points > 0
             else None
         )
-        first = not self.purchases and self.referrer_id is not None and not self.referral_rewarded
+        first = not self.orders and self.referrer_id is not None and not self.referral_rewarded
         self._trigger(
             self.PurchaseRecorded,
             actor,
@@ -554,9 +575,7 @@ class Customer(LoopAggregate):
 
     def recompute_tier(self, actor: Actor, at: datetime, policy: CustomerPolicy) -> bool:
         """R-C4: a changed tier is an event (True); an unchanged one records nothing."""
-        tier, spend, count, tenure = assess_tier(
-            self.purchases.values(), self.registered_on, at.date(), policy
-        )
+        tier, spend, count, tenure = assess_tier(self.recent, self.registered_on, at.date(), policy)
         if tier.value == self.tier:
             return False
         self._trigger(
@@ -588,7 +607,7 @@ class Customer(LoopAggregate):
         today = at.date()
         lot = (
             PointsLot(
-                id=f"L{len(self.lots) + 1}",
+                id=f"L{self.lots_made + 1}",
                 points=points,
                 remaining=points,
                 earned_on=today,
@@ -699,6 +718,10 @@ class Customer(LoopAggregate):
         """R-C1: every read of personal data is recorded: who, whose, when and why."""
         require(bool(reason.strip()), "R-C1", "reading personal data needs a reason")
         self._trigger(self.PersonalDataRead, actor, at, reason=reason.strip(), fields=tuple(fields))
+
+
+def _day(purchase: Purchase) -> date:
+    return purchase.on
 
 
 def _texts(values: Iterable[str]) -> tuple[str, ...]:

@@ -141,11 +141,12 @@ def usable(lots: Iterable[PointsLot], today: date) -> list[PointsLot]:
 
 
 def taken_from(lots: list[PointsLot], taken: Mapping[str, int]) -> list[PointsLot]:
-    """The lots after ``taken`` points left them (redeemed or expired)."""
-    return [
+    """The lots with points still left after ``taken`` (redeemed or expired)."""
+    left = [
         attrs.evolve(lot, remaining=lot.remaining - taken[lot.id]) if lot.id in taken else lot
         for lot in lots
     ]
+    return [lot for lot in left if lot.remaining > 0]
 
 
 @attrs.frozen

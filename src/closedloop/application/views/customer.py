@@ -19,7 +19,7 @@ from closedloop.domain.customer_values import (
     Purpose,
     Tier,
 )
-from closedloop.domain.money import RATIO, Money, exact_sum
+from closedloop.domain.money import RATIO, Money
 from closedloop.domain.period import Period
 from closedloop.domain.policy import Policy
 
@@ -34,9 +34,7 @@ def customer_view(customer: Customer, policy: Policy, today: date) -> dict[str, 
     """The customer as they are (or were, at the reader's ``as_of``), judged on ``today``."""
     rules = policy.customer
     at = datetime.combine(today, time.max, tzinfo=customer.modified_on.tzinfo)
-    _, spend, count, tenure = assess_tier(
-        customer.purchases.values(), customer.registered_on, today, rules
-    )
+    _, spend, count, tenure = assess_tier(customer.recent, customer.registered_on, today, rules)
     satisfaction = [s.satisfaction for s in customer.services if s.satisfaction is not None]
     next_lot = min(
         (lot for lot in customer.lots if lot.remaining > 0 and lot.expires_on > today),
@@ -68,10 +66,8 @@ def customer_view(customer: Customer, policy: Policy, today: date) -> dict[str, 
         "spend_12_months": Money(spend, rules.currency),
         "purchases_12_months": count,
         "tenure_days": tenure,
-        "purchases": len(customer.purchases),
-        "total_spend": Money(
-            exact_sum(p.amount.amount for p in customer.purchases.values()), rules.currency
-        ),
+        "purchases": customer.purchase_count,
+        "total_spend": Money(customer.total_spend, rules.currency),
         "last_purchase_on": customer.last_purchase_on,
         "points": {
             "earned": customer.earned,
