@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from closedloop import ClosedLoop, FixedClock, InvalidInput, NotFound, Policy, RuleViolation
+from closedloop import (
+    ClosedLoop,
+    ConcurrencyConflict,
+    FixedClock,
+    InvalidInput,
+    NotFound,
+    Policy,
+    RuleViolation,
+)
 from closedloop.domain.ids import aggregate_id
 from tests.cast import LI
 from tests.customer_scenario import buy, consent, contact, redeem, register
@@ -206,6 +214,23 @@ def test_R_C5_points_expire_after_points_valid_days(
     assert (points(mem_loop)["expired"], points(mem_loop)["balance"]) == (100, 0)
 
 
+def test_R_C5_a_purchase_first_expires_the_points_that_have_lapsed(
+    mem_loop: ClosedLoop, clock: FixedClock
+) -> None:
+    register(mem_loop)
+    buy(mem_loop, order="O-1", amount="100.00 CNY")
+    clock.advance(days=730)
+    buy(mem_loop, order="O-2", amount="50.00 CNY")
+    assert points(mem_loop) | {"next_expiry": None} == {
+        "earned": 150,
+        "redeemed": 0,
+        "expired": 100,
+        "balance": 50,
+        "available": 50,
+        "next_expiry": None,
+    }
+
+
 def test_R_C5_the_balance_never_goes_negative(mem_loop: ClosedLoop) -> None:
     register(mem_loop)
     buy(mem_loop, amount="100.00 CNY")
@@ -390,3 +415,34 @@ def test_R_C10_churn_rate_is_churned_over_customers_at_period_start(
     rate = mem_loop.churn_rate("2027")
     assert (rate["customers_at_start"], rate["churned"], rate["churn_rate"]) == (4, 2, 0.5)
     assert rate["churned_customers"] == ["C-1", "C-2"]
+
+
+# --- profile -----------------------------------------------------------------------------------
+
+
+def test_a_customer_is_registered_once_and_their_profile_records_service_and_satisfaction(
+    mem_loop: ClosedLoop,
+) -> None:
+    register(mem_loop)
+    with pytest.raises(ConcurrencyConflict, match="C-1 already exists"):
+        register(mem_loop)
+    mem_loop.execute(
+        "customer.update_profile",
+        LI,
+        {"customer": "C-1", "source": "dealer", "preferences": ["SUV", " SUV ", "EV"]},
+    )
+    for score in (4, 5):
+        mem_loop.execute(
+            "customer.record_service",
+            LI,
+            {"customer": "C-1", "note": "oil change", "satisfaction": score},
+        )
+    with pytest.raises(InvalidInput, match="satisfaction"):
+        mem_loop.execute(
+            "customer.record_service", LI, {"customer": "C-1", "note": "x", "satisfaction": 6}
+        )
+    with pytest.raises(InvalidInput, match="nothing to change"):
+        mem_loop.execute("customer.update_profile", LI, {"customer": "C-1"})
+    view = mem_loop.customer("C-1")
+    assert (view["source"], view["preferences"]) == ("dealer", ["SUV", "EV"])
+    assert (view["services"], view["satisfaction"]) == (2, Decimal("4.50"))
