@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
@@ -12,6 +12,7 @@ from eventsourcing.persistence import PersistenceError
 
 import closedloop.application.commands  # noqa: F401  (fills the catalogue)
 from closedloop.adapters.store import open_store, store_url
+from closedloop.application.bulk import RowOutcome, run_rows
 from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
@@ -80,6 +81,24 @@ class ClosedLoop:
         """
         try:
             return self._dispatcher.execute(command, actor, args, expected_version)
+        except PersistenceError as error:
+            raise StoreUnavailable(f"{command}: the store failed: {error}") from None
+
+    def execute_rows(
+        self,
+        command: str,
+        actor: Actor,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 500,
+    ) -> Iterator[RowOutcome]:
+        """Run ``command`` once per row (an import), ``batch_size`` rows per save.
+
+        Yields each row's outcome: its result, or the error that refused it (a refused row
+        records nothing). Raises ``NotAuthorised`` before any row when ``actor`` may not.
+        """
+        try:
+            yield from run_rows(self._dispatcher, command, actor, rows, batch_size)
         except PersistenceError as error:
             raise StoreUnavailable(f"{command}: the store failed: {error}") from None
 

@@ -7,8 +7,10 @@ import base64
 import sqlite3
 from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from closedloop import (
     ClosedLoop,
@@ -19,7 +21,12 @@ from closedloop import (
     StoreUnavailable,
 )
 from closedloop.adapters.jsonable import to_json
-from closedloop.application.personal_data import MASTER_KEY_VARIABLE, TABLE, PersonalData
+from closedloop.application.personal_data import (
+    MASTER_KEY_VARIABLE,
+    TABLE,
+    MemoryKeys,
+    PersonalData,
+)
 from closedloop.domain.customer import Customer
 from closedloop.domain.ids import aggregate_id
 from tests.cast import AUDITOR, CEO, LI
@@ -119,6 +126,25 @@ def test_R_C1_each_customer_has_a_key_of_their_own(mem_loop: ClosedLoop) -> None
     assert one.personal["phone"] != two.personal["phone"]  # same phone, other ciphertext
     with pytest.raises(StoreUnavailable, match="does not open"):
         service.unseal(two.id, {"phone": one.personal["phone"]})  # bound to its customer
+
+
+def test_R_C1_when_two_writers_make_a_customers_key_the_first_stored_wins() -> None:
+    """The loser's save fails as a lost race (IntegrityError: the command is retried) and
+    its next seal uses the stored key, so nothing is ever sealed under a key not kept."""
+    table = MemoryKeys()
+    first, second = PersonalData(table), PersonalData(table)
+    customer_id = uuid4()
+    lost = first.seal(customer_id, {"phone": PHONE})
+    won = second.seal(customer_id, {"phone": PHONE})
+    second.save_keys()
+    with pytest.raises(IntegrityError):
+        first.save_keys()
+    with pytest.raises(StoreUnavailable, match="does not open"):
+        first.unseal(customer_id, lost)
+    assert first.unseal(customer_id, won) == {"phone": PHONE}
+    retried = first.seal(customer_id, {"phone": PHONE})
+    first.save_keys()
+    assert second.unseal(customer_id, retried) == {"phone": PHONE}
 
 
 def test_R_C1_a_master_key_wraps_the_data_keys(

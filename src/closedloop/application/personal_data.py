@@ -25,6 +25,7 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
 from closedloop.application.store import EventStoreApp
@@ -45,8 +46,8 @@ class KeyTable(Protocol):
 
     def get(self, customer_id: UUID) -> bytes | None: ...
 
-    def add(self, customer_id: UUID, stored: bytes) -> bytes:
-        """Insert ``stored`` unless a row exists; return the row's value either way."""
+    def add(self, keys: Mapping[UUID, bytes]) -> dict[UUID, bytes]:
+        """Insert each key unless its customer has a row; return the rows' values."""
         ...
 
     def destroy(self, customer_id: UUID) -> None: ...
@@ -62,9 +63,9 @@ class MemoryKeys:
     def get(self, customer_id: UUID) -> bytes | None:
         return self._keys.get(customer_id)
 
-    def add(self, customer_id: UUID, stored: bytes) -> bytes:
+    def add(self, keys: Mapping[UUID, bytes]) -> dict[UUID, bytes]:
         with self._lock:
-            return self._keys.setdefault(customer_id, stored)
+            return {id: self._keys.setdefault(id, key) for id, key in keys.items()}
 
     def destroy(self, customer_id: UUID) -> None:
         with self._lock:
@@ -92,15 +93,20 @@ class SQLiteKeys:
             row = cursor.fetchone()
         return bytes(row[0]) if row is not None else None
 
-    def add(self, customer_id: UUID, stored: bytes) -> bytes:
+    def add(self, keys: Mapping[UUID, bytes]) -> dict[UUID, bytes]:
+        stored = {}
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                f"INSERT INTO {TABLE} (customer_id, key) VALUES (?, ?) "
-                "ON CONFLICT (customer_id) DO NOTHING",
-                (str(customer_id), stored),
-            )
-            cursor.execute(f"SELECT key FROM {TABLE} WHERE customer_id = ?", (str(customer_id),))
-            return bytes(cursor.fetchone()[0])
+            for customer_id, key in keys.items():
+                cursor.execute(
+                    f"INSERT INTO {TABLE} (customer_id, key) VALUES (?, ?) "
+                    "ON CONFLICT (customer_id) DO NOTHING",
+                    (str(customer_id), key),
+                )
+                cursor.execute(
+                    f"SELECT key FROM {TABLE} WHERE customer_id = ?", (str(customer_id),)
+                )
+                stored[customer_id] = bytes(cursor.fetchone()[0])
+        return stored
 
     def destroy(self, customer_id: UUID) -> None:
         with self.datastore.transaction(commit=True) as cursor:
@@ -137,20 +143,23 @@ class PostgresKeys:
             row = cursor.fetchone()
         return bytes(row["key"]) if row is not None else None
 
-    def add(self, customer_id: UUID, stored: bytes) -> bytes:
+    def add(self, keys: Mapping[UUID, bytes]) -> dict[UUID, bytes]:
+        stored = {}
         with self.datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                self._sql(
-                    "INSERT INTO {} (customer_id, key) VALUES (%s, %s) "
-                    "ON CONFLICT (customer_id) DO NOTHING"
-                ).format(self._table),
-                (customer_id, stored),
-            )
-            cursor.execute(
-                self._sql("SELECT key FROM {} WHERE customer_id = %s").format(self._table),
-                (customer_id,),
-            )
-            return bytes(cursor.fetchone()["key"])
+            for customer_id, key in keys.items():
+                cursor.execute(
+                    self._sql(
+                        "INSERT INTO {} (customer_id, key) VALUES (%s, %s) "
+                        "ON CONFLICT (customer_id) DO NOTHING"
+                    ).format(self._table),
+                    (customer_id, key),
+                )
+                cursor.execute(
+                    self._sql("SELECT key FROM {} WHERE customer_id = %s").format(self._table),
+                    (customer_id,),
+                )
+                stored[customer_id] = bytes(cursor.fetchone()["key"])
+        return stored
 
     def destroy(self, customer_id: UUID) -> None:
         with self.datastore.transaction(commit=True) as cursor:
@@ -182,6 +191,9 @@ class PersonalData:
     def __init__(self, keys: KeyTable, master: bytes | None = None) -> None:
         self.keys = keys
         self.master = master
+        #: Keys made for sealing and not stored yet: ``save_keys`` stores them all at once.
+        self._unsaved: dict[UUID, bytes] = {}
+        self._lock = threading.Lock()
 
     @classmethod
     def of(cls, store: EventStoreApp) -> PersonalData:
@@ -193,7 +205,8 @@ class PersonalData:
             return service
 
     def seal(self, customer_id: UUID, fields: Mapping[str, str]) -> dict[str, Sealed]:
-        """Ciphertext of each field under the customer's key (made on first use)."""
+        """Ciphertext of each field under the customer's key (made on first use: call
+        ``save_keys`` before the events that carry the ciphertext are saved)."""
         if not fields:
             return {}
         aead = AESGCM(self._key(customer_id, create=True) or b"")
@@ -223,14 +236,34 @@ class PersonalData:
             clear[name] = data.decode()
         return clear
 
+    def save_keys(self) -> None:
+        """Store the keys made since the last call, in one transaction.
+
+        Raises the library's ``IntegrityError`` (a lost race, which the command retries)
+        when another writer stored a different key for the same customer first: what was
+        sealed with ours would not open.
+        """
+        with self._lock:  # held while storing: no one saves events before these keys
+            if not self._unsaved:
+                return
+            stored = self.keys.add(self._unsaved)
+            made, self._unsaved = self._unsaved, {}
+        lost = [customer_id for customer_id, key in made.items() if stored[customer_id] != key]
+        if lost:
+            raise IntegrityError(f"customers {lost} got a key from another writer first")
+
     def destroy(self, customer_id: UUID) -> None:
         """R-C2: crypto-shredding; nothing sealed for the customer opens again."""
+        with self._lock:
+            self._unsaved.pop(customer_id, None)
         self.keys.destroy(customer_id)
 
     def _key(self, customer_id: UUID, *, create: bool) -> bytes | None:
-        stored = self.keys.get(customer_id)
-        if stored is None and create:
-            stored = self.keys.add(customer_id, self._wrap(customer_id, AESGCM.generate_key(256)))
+        with self._lock:
+            stored = self._unsaved.get(customer_id) or self.keys.get(customer_id)
+            if stored is None and create:
+                stored = self._wrap(customer_id, AESGCM.generate_key(256))
+                self._unsaved[customer_id] = stored
         return self._unwrap(customer_id, stored) if stored is not None else None
 
     def _wrap(self, customer_id: UUID, key: bytes) -> bytes:

@@ -11,6 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from closedloop.adapters.cli.render import fields, name_of, percent, records, show, styled
+from closedloop.adapters.customer_csv import ImportedRow
 
 TIER_STYLES = {"high_value": "bold green", "core": "green", "ordinary": ""}
 STATUS_STYLES = {"active": "green", "churned": "red"}
@@ -106,3 +107,15 @@ def customers_table(views: Sequence[Mapping[str, Any]]) -> Table:
             else Text(show(view["revisit"]["due"])),
         )
     return table
+
+
+def import_report(kind: str, counts: Mapping[str, int], rejected: Sequence[ImportedRow]) -> Text:
+    """``line 7: phone: String should match …`` per rejected row, then the counts."""
+    text = Text()
+    for row in rejected:
+        reason = row.error.message if row.error is not None else ""
+        text.append(f"line {row.line}: ", style="bold red")
+        text.append(f"{reason}\n")
+    summary = ", ".join(f"{count} {status}" for status, count in counts.items())
+    text.append(f"{kind}: {summary}", style="bold")
+    return text

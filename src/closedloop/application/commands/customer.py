@@ -95,12 +95,14 @@ def register(uow: UnitOfWork, actor: Actor, args: RegisterCustomer) -> Result:
     if uow.exists(Customer, customer_id):
         raise ConcurrencyConflict(f"customer {args.ref} already exists")
     referrer = uow.get(Customer, args.referrer) if args.referrer else None
+    personal = PersonalData.of(uow.store)
+    uow.before_commit(personal.save_keys)
     customer = Customer.register(
         id=customer_id,
         actor=actor,
         at=uow.now,
         ref=args.ref,
-        personal=PersonalData.of(uow.store).seal(customer_id, args.clear_fields()),
+        personal=personal.seal(customer_id, args.clear_fields()),
         source=args.source,
         owner_id=args.owner or actor.id,
         preferences=args.preferences,
@@ -130,10 +132,12 @@ def update_profile(uow: UnitOfWork, actor: Actor, args: UpdateProfile) -> Result
     clear = args.clear_fields()
     if clear:  # refused before anything is sealed
         customer.require_personal_data("collect personal data of")
+    personal = PersonalData.of(uow.store)
+    uow.before_commit(personal.save_keys)
     customer.update_profile(
         actor,
         uow.now,
-        PersonalData.of(uow.store).seal(customer.id, clear),
+        personal.seal(customer.id, clear),
         {"source": args.source, "owner_id": args.owner, "preferences": args.preferences},
     )
     return outcome(customer)
