@@ -17,6 +17,7 @@ from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
 from closedloop.application.inputs import Input
+from closedloop.application.personal_data import PersonalData
 from closedloop.application.policy_file import load_policy
 from closedloop.application.reader import AsOf, Reader
 from closedloop.application.views.activity import activity_view
@@ -30,7 +31,7 @@ from closedloop.domain.activity import Activity
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.customer import Customer
-from closedloop.domain.errors import StoreUnavailable
+from closedloop.domain.errors import ClosedLoopError, StoreUnavailable
 from closedloop.domain.period import Period
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
@@ -62,6 +63,11 @@ class ClosedLoop:
             self.policy = load_policy(policy) if policy is not None else Policy()
         self.clock: Clock = clock or SystemClock()
         self._store = open_store(self.store_url)
+        try:
+            PersonalData.of(self._store)  # R-C1: the key table beside the events, made on open
+        except ClosedLoopError:  # a malformed CLOSEDLOOP_MASTER_KEY
+            self._store.close()
+            raise
         self._dispatcher = Dispatcher(self._store, self.policy, self.clock, catalogue)
 
     # --- commands ----------------------------------------------------------------------------

@@ -172,8 +172,17 @@ def test_R_C1_a_master_key_wraps_the_data_keys(
     with ClosedLoop(url, clock=clock) as loop:
         assert read(loop)["fields"]["phone"] == PHONE
     monkeypatch.setenv(MASTER_KEY_VARIABLE, "c2hvcnQ=")
-    with ClosedLoop(url, clock=clock) as loop, pytest.raises(InvalidInput, match="32 bytes"):
-        read(loop)
+    with pytest.raises(InvalidInput, match="32 bytes"):
+        ClosedLoop(url, clock=clock)  # refused when the store is opened
+
+
+def test_R_C1_the_key_table_is_made_beside_the_events_when_the_store_is_opened(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "loop.db"
+    with ClosedLoop(f"sqlite:///{db}"), sqlite3.connect(db) as conn:
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert {"stored_events", TABLE} <= tables
 
 
 # --- R-C2 erasure ------------------------------------------------------------------------------
