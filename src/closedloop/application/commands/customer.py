@@ -210,7 +210,7 @@ class RecordPurchase(Input):
 def record_purchase(uow: UnitOfWork, actor: Actor, args: RecordPurchase) -> Result:
     """Record a purchase: points (R-C5), tier (R-C4), referral reward (R-C6), reactivation."""
     customer = uow.get(Customer, args.customer)
-    first_rewarded = customer.referral_rewarded
+    rewarded_before = customer.referral_rewarded
     recorded = customer.record_purchase(
         actor,
         uow.now,
@@ -220,7 +220,7 @@ def record_purchase(uow: UnitOfWork, actor: Actor, args: RecordPurchase) -> Resu
         category=args.category,
         policy=uow.policy.customer,
     )
-    if customer.referral_rewarded and not first_rewarded and customer.referrer_id is not None:
+    if customer.referral_rewarded and not rewarded_before and customer.referrer_id is not None:
         referrer = uow.get(Customer, customer.referrer_id)
         referrer.reward_referral(actor, uow.now, customer, uow.policy.customer)
     return {**outcome(customer), "recorded": recorded}
