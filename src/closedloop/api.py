@@ -68,6 +68,9 @@ class ClosedLoop:
         except ClosedLoopError:  # a malformed CLOSEDLOOP_MASTER_KEY
             self._store.close()
             raise
+        except PersistenceError as error:
+            self._store.close()
+            raise StoreUnavailable(f"cannot open the customer key table: {error}") from None
         self._dispatcher = Dispatcher(self._store, self.policy, self.clock, catalogue)
 
     # --- commands ----------------------------------------------------------------------------

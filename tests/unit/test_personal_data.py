@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
 import pytest
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 
 from closedloop import (
     ClosedLoop,
@@ -237,3 +240,24 @@ def test_R_C2_erasure_destroys_the_key_and_keeps_what_is_not_personal(loop: Clos
         erase(loop)
     loop.execute("customer.update_profile", LI, {"customer": "C-1", "source": "dealer"})
     assert buy(loop, order="O-2")["points"] == 2000  # purchases and points stay usable
+
+
+def test_R_C1_processes_opening_a_new_postgres_schema_at_once_both_get_the_key_table() -> None:
+    """Concurrent ``CREATE TABLE IF NOT EXISTS`` can fail in PostgreSQL; it is tried again."""
+    pytest.importorskip("psycopg")
+    from closedloop.application.personal_data import PostgresKeys
+
+    class Racing:
+        schema = "public"
+        attempts = 0
+
+        @contextlib.contextmanager
+        def transaction(self, *, commit: bool) -> Iterator[Any]:
+            self.attempts += 1
+            if self.attempts == 1:
+                raise PersistenceError("tuple concurrently updated")
+            yield SimpleNamespace(execute=lambda statement: None)
+
+    racing = Racing()
+    PostgresKeys(racing)
+    assert racing.attempts == 2

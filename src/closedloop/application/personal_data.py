@@ -25,7 +25,7 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, PersistenceError
 from eventsourcing.sqlite import SQLiteDatastore
 
 from closedloop.application.store import EventStoreApp
@@ -126,13 +126,17 @@ class PostgresKeys:
         self.datastore = datastore
         self._table = SQL("{}.{}").format(Identifier(datastore.schema), Identifier(TABLE))
         self._sql = SQL
-        with datastore.transaction(commit=True) as cursor:
-            cursor.execute(
-                SQL(
-                    "CREATE TABLE IF NOT EXISTS {} "
-                    "(customer_id uuid PRIMARY KEY, key bytea NOT NULL)"
-                ).format(self._table)
-            )
+        create = SQL(
+            "CREATE TABLE IF NOT EXISTS {} (customer_id uuid PRIMARY KEY, key bytea NOT NULL)"
+        ).format(self._table)
+        for attempt in range(3):
+            try:
+                with datastore.transaction(commit=True) as cursor:
+                    cursor.execute(create)
+                break
+            except PersistenceError:  # processes opening a new schema at once race on DDL
+                if attempt == 2:
+                    raise
 
     def get(self, customer_id: UUID) -> bytes | None:
         with self.datastore.transaction(commit=False) as cursor:
