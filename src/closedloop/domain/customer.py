@@ -8,8 +8,8 @@ Choices the rule catalogue leaves open, made here:
 
 - A purchase earns points at the tier the customer held when it was made; the tier is
   recomputed right after it (R-C4, R-C5).
-- Points lapse on their expiry day: a redemption never takes lapsed points, and the command
-  that redeems first records their expiry (R-C5).
+- Points lapse on their expiry day: a redemption never takes lapsed points, and the commands
+  that redeem or record a purchase first record their expiry (R-C5).
 - A referrer is recorded once, at registration or later; only a first purchase made after
   it rewards the referrer (R-C6).
 - Every contact, revisits included, needs consent for its channel and purpose (R-C3).
@@ -20,8 +20,7 @@ Choices the rule catalogue leaves open, made here:
 
 State stays small however long the history (snapshots load fast): the aggregate keeps the
 orders seen (for idempotency), running totals, the purchases of the 12 months before the
-latest one (all a tier needs), and only points lots with points left; a purchase first
-expires the points that have lapsed.
+latest one (all a tier needs), and only points lots with points left.
 """
 
 from __future__ import annotations
