@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date, datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -12,14 +12,17 @@ from eventsourcing.persistence import PersistenceError
 
 import closedloop.application.commands  # noqa: F401  (fills the catalogue)
 from closedloop.adapters.store import open_store, store_url
+from closedloop.application.bulk import RowOutcome, run_rows
 from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
 from closedloop.application.inputs import Input
+from closedloop.application.personal_data import PersonalData
 from closedloop.application.policy_file import load_policy
 from closedloop.application.reader import AsOf, Reader
 from closedloop.application.views.activity import activity_view
 from closedloop.application.views.complaint import complaint_view
+from closedloop.application.views.customer import churn_rate, customer_view, information_quality
 from closedloop.application.views.plan import plan_view
 from closedloop.application.views.rectification import lessons_learned, rectification_view
 from closedloop.application.views.research import research_coverage, research_view
@@ -35,7 +38,9 @@ from closedloop.domain.activity import Activity
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.complaint import Complaint
-from closedloop.domain.errors import InvalidInput, StoreUnavailable
+from closedloop.domain.customer import Customer
+from closedloop.domain.errors import ClosedLoopError, InvalidInput, StoreUnavailable
+from closedloop.domain.period import Period
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
 from closedloop.domain.rectification import Rectification
@@ -79,6 +84,14 @@ class ClosedLoop:
             self.policy = load_policy(policy) if policy is not None else Policy()
         self.clock: Clock = clock or SystemClock()
         self._store = open_store(self.store_url)
+        try:
+            PersonalData.of(self._store)  # R-C1: the key table beside the events, made on open
+        except ClosedLoopError:  # a malformed CLOSEDLOOP_MASTER_KEY
+            self._store.close()
+            raise
+        except PersistenceError as error:
+            self._store.close()
+            raise StoreUnavailable(f"cannot open the customer key table: {error}") from None
         self._dispatcher = Dispatcher(self._store, self.policy, self.clock, catalogue)
         self._views = Views(self._store)
 
@@ -99,6 +112,24 @@ class ClosedLoop:
         """
         try:
             return self._dispatcher.execute(command, actor, args, expected_version)
+        except PersistenceError as error:
+            raise StoreUnavailable(f"{command}: the store failed: {error}") from None
+
+    def execute_rows(
+        self,
+        command: str,
+        actor: Actor,
+        rows: Iterable[Mapping[str, Any]],
+        *,
+        batch_size: int = 500,
+    ) -> Iterator[RowOutcome]:
+        """Run ``command`` once per row (an import), ``batch_size`` rows per save.
+
+        Yields each row's outcome: its result, or the error that refused it (a refused row
+        records nothing). Raises ``NotAuthorised`` before any row when ``actor`` may not.
+        """
+        try:
+            yield from run_rows(self._dispatcher, command, actor, rows, batch_size)
         except PersistenceError as error:
             raise StoreUnavailable(f"{command}: the store failed: {error}") from None
 
@@ -286,6 +317,33 @@ class ClosedLoop:
         view = self._views[Facts.name]
         view.catch_up()
         return Evidence(view.scan())
+
+    def customer(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
+        """One customer without their personal data (R-C1); see ``customer.read_personal_data``."""
+        reader = self.reader(as_of)
+        customer = reader.get(Customer, ref)
+        return customer_view(customer, self.policy, self._today(as_of, customer))
+
+    def customers(
+        self, *, missed_revisits: bool = False, as_of: AsOf = None
+    ) -> list[dict[str, Any]]:
+        """Every customer, or only those whose revisit is overdue (R-C9)."""
+        reader = self.reader(as_of)
+        today = self._today(as_of)
+        views = [customer_view(c, self.policy, today) for c in reader.all(Customer)]
+        return [v for v in views if v["revisit"]["missed"]] if missed_revisits else views
+
+    def customer_quality(self, *, as_of: AsOf = None) -> dict[str, Any]:
+        """R-C8: completeness, timeliness and accuracy of the customer information."""
+        reader = self.reader(as_of)
+        return information_quality(reader.all(Customer), self.policy, self._today(as_of))
+
+    def churn_rate(self, period: str | Period) -> dict[str, Any]:
+        """R-C10: customers churned in ``period`` / customers active at its start."""
+        span = period if isinstance(period, Period) else Period.parse(period)
+        start = datetime.combine(span.start, time.min, tzinfo=UTC)
+        end = datetime.combine(span.end, time.max, tzinfo=UTC)
+        return churn_rate(self.reader(start), self.reader(end), span)
 
     def position(self) -> int:
         """Position of the last event recorded in the store (0 when it is empty)."""

@@ -43,8 +43,11 @@ def test_default_roles_grant_what_loop_rules_says() -> None:
     assert "approve" in manager
     assert "adjust_targets" not in manager
     assert "adjust_targets" in policy.permissions_of(frozenset({"leadership"}))
-    for read_only in ("auditor", "pii_reader"):
-        assert policy.permissions_of(frozenset({read_only})) == {"read"}
+    assert policy.permissions_of(frozenset({"auditor"})) == {"read"}
+    # R-C1: personal data is read by pii_reader alone (and only read); leadership erases it
+    assert policy.permissions_of(frozenset({"pii_reader"})) == {"read", "read_personal_data"}
+    assert [r for r in DEFAULT_ROLES if "read_personal_data" in DEFAULT_ROLES[r]] == ["pii_reader"]
+    assert "erase_personal_data" in policy.permissions_of(frozenset({"leadership"}))
     assert policy.permissions_of(frozenset({"compliance"})) == {"read", "review_ads"}
     assert "waive_findings" in policy.permissions_of(frozenset({"leadership"}))
     assert "waive_findings" not in manager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
 from uuid import UUID
 
 from eventsourcing.application import Application
@@ -9,6 +10,7 @@ from eventsourcing.persistence import JSONTranscoder
 from eventsourcing.utils import Environment, EnvType
 
 from closedloop.application.transcodings import register_all
+from closedloop.domain.customer import Customer
 
 
 class EventStoreApp(Application[UUID]):
@@ -19,14 +21,17 @@ class EventStoreApp(Application[UUID]):
     """
 
     name = "closedloop"
+    #: A customer may buy thousands of times: load from a snapshot, not the whole history.
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Customer: 100}
 
     def construct_env(self, name: str, env: EnvType | None = None) -> Environment:
         """Only the given environment, so the store URL is the whole configuration.
 
         The library merges ``os.environ`` under it, where a stray variable
         (``CLOSEDLOOP_PERSISTENCE_MODULE``, ``POSTGRES_SCHEMA``) would override the URL.
+        Snapshots are kept for the aggregates in ``snapshotting_intervals``.
         """
-        return Environment(name, env)
+        return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -10,6 +10,16 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from closedloop.domain.activity_values import BudgetLine, Change, Objective, Step, Window
 from closedloop.domain.compliance import Evidence, Hit
+from closedloop.domain.customer_values import (
+    ConsentChange,
+    Contact,
+    InfoCheck,
+    PersonalRead,
+    PointsLot,
+    Purchase,
+    Sealed,
+    ServiceRecord,
+)
 from closedloop.domain.money import Money
 from closedloop.domain.period import Period
 from closedloop.domain.plan import ActionItem, Strategies
@@ -72,6 +82,15 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "review_finding": Finding,
     "risk_source": SourceLink,
     "risk_grid": Grid,
+    "customer_sealed": Sealed,
+    "customer_points_lot": PointsLot,
+    # in customer snapshots only
+    "customer_purchase": Purchase,
+    "customer_consent_change": ConsentChange,
+    "customer_contact": Contact,
+    "customer_service_record": ServiceRecord,
+    "customer_info_check": InfoCheck,
+    "customer_personal_read": PersonalRead,
 }
 
 

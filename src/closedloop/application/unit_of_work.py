@@ -7,7 +7,7 @@ library records in one transaction: a command is all or nothing (R-G4).
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -40,6 +40,9 @@ class UnitOfWork:
         self._expected_version = expected_version
         self._seen: dict[UUID, LoopAggregate] = {}
         self._new: dict[UUID, LoopAggregate] = {}
+        #: Each aggregate handed out or added, with its pending events then (see ``mark``).
+        self._handed: list[tuple[LoopAggregate, int]] = []
+        self._before_commit: list[Callable[[], None]] = []
 
     def get(self, cls: type[A], ref: str | UUID) -> A:
         """The ``cls`` aggregate named by ``ref`` (UUID or reference), or ``NotFound``.
@@ -49,9 +52,9 @@ class UnitOfWork:
         """
         agg_id = aggregate_id(cls.KIND, ref)
         if agg_id in self._seen:
-            return self._checked(cls, self._seen[agg_id], ref)
+            return self._handing(self._checked(cls, self._seen[agg_id], ref))
         if agg_id in self._new:
-            return self._checked(cls, self._new[agg_id], ref)
+            return self._handing(self._checked(cls, self._new[agg_id], ref))
         repository = self.store.repository
         try:
             aggregate: LoopAggregate = repository.get(
@@ -69,7 +72,11 @@ class UnitOfWork:
                 f"not the expected {self._expected_version}"
             )
         self._seen[agg_id] = checked
-        return checked
+        return self._handing(checked)
+
+    def _handing(self, aggregate: A) -> A:
+        self._handed.append((aggregate, len(aggregate.pending_events)))
+        return aggregate
 
     @staticmethod
     def _checked(cls: type[A], aggregate: Any, ref: str | UUID) -> A:
@@ -88,9 +95,25 @@ class UnitOfWork:
                 ref = getattr(aggregate, "ref", None) or aggregate.id
                 raise ConcurrencyConflict(f"{aggregate.KIND} {ref} already exists")
             self._new[aggregate.id] = aggregate
+            self._handed.append((aggregate, 0))
+
+    def mark(self) -> int:
+        """A point to ask ``changed_since`` about (several commands in one unit of work)."""
+        return len(self._handed)
+
+    def changed_since(self, mark: int) -> bool:
+        """Whether what was got or added after ``mark`` has new events (or is new)."""
+        return any(len(a.pending_events) > count for a, count in self._handed[mark:])
+
+    def before_commit(self, action: Callable[[], None]) -> None:
+        """Run ``action`` (once, however often asked) before the events are saved."""
+        if action not in self._before_commit:
+            self._before_commit.append(action)
 
     def commit(self) -> int:
         """Save every change in one transaction; a lost race raises ``IntegrityError``."""
+        for action in self._before_commit:
+            action()
         changed = [a for a in (*self._new.values(), *self._seen.values()) if a.pending_events]
         if not changed:
             return 0

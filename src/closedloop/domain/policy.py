@@ -34,6 +34,8 @@ PERMISSIONS = frozenset(
         "review_ads",  # record ad-copy compliance exemptions (R-A3)
         "verify",  # verify rectifications (R-X3)
         "waive_findings",  # approve a review finding's waiver (R-E4)
+        "read_personal_data",  # read a customer's personal fields, audited (R-C1)
+        "erase_personal_data",  # crypto-shred a customer's personal data (R-C2)
     }
 )
 
@@ -52,11 +54,12 @@ DEFAULT_ROLES: dict[str, frozenset[str]] = {
             "approve_overspend",
             "verify",
             "waive_findings",
+            "erase_personal_data",
         }
     ),
     "compliance": frozenset({"read", "review_ads"}),
     "auditor": frozenset({"read"}),
-    "pii_reader": frozenset({"read"}),
+    "pii_reader": frozenset({"read", "read_personal_data"}),
 }
 
 
@@ -99,6 +102,31 @@ class CustomerPolicy(_Section):
     churn_after_days: PositiveInt = 365  # R-C10
     complaint_acknowledge_hours: PositiveInt = 24  # R-C7
     complaint_resolve_hours: PositiveInt = 72  # R-C7
+    currency: str = Field(default="CNY", min_length=3, max_length=3)  # spend is counted in it
+    # R-C4: a tier needs every one of its thresholds (12-month spend and purchases, tenure)
+    high_value_spend: Decimal = Field(default=Decimal("50000"), gt=0)
+    high_value_purchases: PositiveInt = 6
+    high_value_tenure_days: int = Field(default=365, ge=0)
+    core_spend: Decimal = Field(default=Decimal("10000"), gt=0)
+    core_purchases: PositiveInt = 2
+    core_tenure_days: int = Field(default=0, ge=0)
+    # R-C5: points per currency unit spent, times the tier's multiplier
+    points_rate: Decimal = Field(default=Decimal("1"), ge=0)
+    high_value_multiplier: Decimal = Field(default=Decimal("2"), ge=0)
+    core_multiplier: Decimal = Field(default=Decimal("1.5"), ge=0)
+    ordinary_multiplier: Decimal = Field(default=Decimal("1"), ge=0)
+    referral_reward_points: int = Field(default=500, ge=0)  # R-C6
+    # R-C9: revisit cadence (high-value monthly, core quarterly; ordinary ones are not due)
+    high_value_revisit_days: PositiveInt = 30
+    core_revisit_days: PositiveInt = 90
+
+    @model_validator(mode="after")
+    def _tiers_ascend(self) -> Self:
+        if self.high_value_spend < self.core_spend or (
+            self.high_value_purchases < self.core_purchases
+        ):
+            raise ValueError("high-value thresholds must not be below the core ones")
+        return self
 
 
 class RectificationPolicy(_Section):

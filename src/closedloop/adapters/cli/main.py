@@ -450,7 +450,9 @@ def certificate(
     _print(data, json_output, render_views.certificate)
 
 
-# Risks and complaints register their show and list commands from a module of their own.
+# Commands kept in modules of their own (customers; risks and complaints) register
+# themselves on the apps above.
+from closedloop.adapters.cli import customer as _customer  # noqa: E402, F401
 from closedloop.adapters.cli import risk as _risk  # noqa: E402, F401
 
 if __name__ == "__main__":

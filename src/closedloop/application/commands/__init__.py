@@ -3,6 +3,7 @@
 from closedloop.application.commands import (
     activity,
     complaint,
+    customer,
     plan,
     rectification,
     research,
@@ -11,4 +12,14 @@ from closedloop.application.commands import (
     target,
 )
 
-__all__ = ["activity", "complaint", "plan", "rectification", "research", "review", "risk", "target"]
+__all__ = [
+    "activity",
+    "complaint",
+    "customer",
+    "plan",
+    "rectification",
+    "research",
+    "review",
+    "risk",
+    "target",
+]

@@ -1,0 +1,102 @@
+"""Many rows of one command, saved in batches: for imports, where a save per row is too slow.
+
+Each row is validated and handled as the dispatcher would (the actor's permission is checked
+once, R-G2), but a batch of rows shares one unit of work and one save. A refused row records
+nothing (R-G4): rules are checked before events are triggered, and a row refused after it
+changed something makes the batch start again without it. A lost race re-runs the batch.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+import attrs
+from eventsourcing.persistence import IntegrityError
+
+from closedloop.application.catalogue import Command, Result
+from closedloop.application.dispatcher import Dispatcher, _back_off, _parse
+from closedloop.application.unit_of_work import UnitOfWork
+from closedloop.domain.actor import Actor
+from closedloop.domain.errors import ClosedLoopError, ConcurrencyConflict
+
+
+@attrs.frozen
+class RowOutcome:
+    """What became of one row (``index`` counts from 0 in the rows given)."""
+
+    index: int
+    result: Result | None = None
+    error: ClosedLoopError | None = None
+
+
+def run_rows(
+    dispatcher: Dispatcher,
+    name: str,
+    actor: Actor,
+    rows: Iterable[Mapping[str, Any]],
+    batch_size: int = 500,
+) -> Iterator[RowOutcome]:
+    """Run ``name`` once per row, ``batch_size`` rows per save; outcomes in row order."""
+    command = dispatcher.catalogue[name]
+    dispatcher.authorise(actor, command)
+    numbered = enumerate(rows)
+    while chunk := list(itertools.islice(numbered, batch_size)):
+        yield from _run_batch(dispatcher, command, actor, chunk)
+
+
+def _run_batch(
+    dispatcher: Dispatcher, command: Command, actor: Actor, chunk: list[tuple[int, Any]]
+) -> list[RowOutcome]:
+    refused: dict[int, ClosedLoopError] = {}
+    valid = []
+    for index, row in chunk:
+        try:
+            valid.append((index, _parse(command.input, row, command.name)))
+        except ClosedLoopError as error:
+            refused[index] = error
+    attempt = 1
+    while True:
+        uow = UnitOfWork(dispatcher.store, dispatcher.policy, dispatcher.clock.now())
+        results = _handle(command, actor, uow, valid, refused)
+        if results is None:  # a row changed something before it was refused: again without it
+            continue
+        try:
+            uow.commit()
+        except IntegrityError:
+            if attempt >= dispatcher.max_attempts:
+                conflict = ConcurrencyConflict(
+                    f"{command.name}: other writers kept changing the same records; "
+                    "nothing of this batch was saved"
+                )
+                return [RowOutcome(index, error=conflict) for index, _ in chunk]
+            _back_off(attempt)
+            attempt += 1
+            continue
+        outcomes = [RowOutcome(i, error=e) for i, e in refused.items()]
+        outcomes += [RowOutcome(i, result=r) for i, r in results.items()]
+        return sorted(outcomes, key=lambda outcome: outcome.index)
+
+
+def _handle(
+    command: Command,
+    actor: Actor,
+    uow: UnitOfWork,
+    valid: list[tuple[int, Any]],
+    refused: dict[int, ClosedLoopError],
+) -> dict[int, Result] | None:
+    """Each valid row's result in ``uow``; None when a refused row left changes behind
+    (it is added to ``refused``, and the batch must start again)."""
+    results: dict[int, Result] = {}
+    for index, data in valid:
+        if index in refused:
+            continue
+        mark = uow.mark()
+        try:
+            results[index] = command.handler(uow, actor, data)
+        except ClosedLoopError as error:
+            refused[index] = error
+            if uow.changed_since(mark):
+                return None
+    return results

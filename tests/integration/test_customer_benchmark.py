@@ -1,0 +1,40 @@
+"""The customer benchmarks run end to end and print their tables (smoke runs, not timings)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = Path(__file__).parents[2] / "benchmarks" / "customers.py"
+IMPORT = Path(__file__).parents[2] / "benchmarks" / "customer_import.py"
+
+
+@pytest.mark.slow
+def test_customers_benchmark_prints_snapshot_and_replay_times() -> None:
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT), "--sizes", "10,250", "--repeat", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| purchases | events | snapshot load ms | full replay ms | view ms |" in done.stdout
+    assert "| 250 | 252 |" in done.stdout  # registered, 250 purchases, one tier change
+
+
+@pytest.mark.slow
+def test_import_benchmark_prints_raw_and_closedloop_rates_against_the_goal() -> None:
+    done = subprocess.run(
+        [sys.executable, str(IMPORT), "--customers", "20", "--purchases", "200"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| raw eventsourcing | - |" in done.stdout
+    assert "goal: ≥ 10,000 purchases/s into SQLite" in done.stdout
