@@ -40,6 +40,7 @@ class UnitOfWork:
         self._expected_version = expected_version
         self._seen: dict[UUID, LoopAggregate] = {}
         self._new: dict[UUID, LoopAggregate] = {}
+        self._unlisted: list[LoopAggregate] = []
 
     def get(self, cls: type[A], ref: str | UUID) -> A:
         """The ``cls`` aggregate named by ``ref`` (UUID or reference), or ``NotFound``.
@@ -89,9 +90,18 @@ class UnitOfWork:
                 raise ConcurrencyConflict(f"{aggregate.KIND} {ref} already exists")
             self._new[aggregate.id] = aggregate
 
+    def record(self, aggregate: LoopAggregate) -> None:
+        """A new aggregate saved with this command's changes but kept out of the listings
+        (a request's record: every request would otherwise contend for one listing)."""
+        self._unlisted.append(aggregate)
+
     def commit(self) -> int:
         """Save every change in one transaction; a lost race raises ``IntegrityError``."""
-        changed = [a for a in (*self._new.values(), *self._seen.values()) if a.pending_events]
+        changed = [
+            a
+            for a in (*self._new.values(), *self._seen.values(), *self._unlisted)
+            if a.pending_events
+        ]
         if not changed:
             return 0
         by_kind: dict[str, list[UUID]] = {}
