@@ -57,12 +57,12 @@ class ErrorBody(BaseModel):
 
 
 _ABOUT = {
-    400: "a business rule refused the command (``rule`` names it)",
+    400: "a business rule refused the command (`rule` names it)",
     401: "no API key, or an unknown one",
     403: "the actor's roles lack the permission (R-G2)",
     404: "no such record, command or route",
     409: "another writer changed the record first, or it already exists",
-    422: "malformed input (``errors`` says which fields)",
+    422: "malformed input (`errors` says which fields)",
     503: "the event store is unavailable; nothing was written",
 }
 
