@@ -104,14 +104,17 @@ class ClosedLoop:
         args: Input | Mapping[str, Any] | None = None,
         *,
         expected_version: int | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         """Run one catalogued command (``target.create`` …) as ``actor``; returns its result.
 
         Raises a :class:`~closedloop.domain.errors.ClosedLoopError` subclass when refused;
-        a refused command records nothing.
+        a refused command records nothing. With a ``request_id`` (the caller's, per actor) a
+        retry of the same command and arguments returns the first result and records
+        nothing new; the same id with other arguments is invalid input.
         """
         try:
-            return self._dispatcher.execute(command, actor, args, expected_version)
+            return self._dispatcher.execute(command, actor, args, expected_version, request_id)
         except PersistenceError as error:
             raise StoreUnavailable(f"{command}: the store failed: {error}") from None
 
@@ -145,6 +148,11 @@ class ClosedLoop:
         return {c.name: c.json_schema() for c in catalogue}
 
     # --- queries -----------------------------------------------------------------------------
+
+    def authorise_reading(self, actor: Actor) -> None:
+        """R-G2 for queries, for adapters that serve authenticated readers: the actor's roles
+        must grant ``read`` (queries themselves take no actor)."""
+        self._dispatcher.require_permission(actor, "read", "read")
 
     def reader(self, as_of: AsOf = None) -> Reader:
         return Reader(self._store, as_of)

@@ -130,3 +130,25 @@ def test_the_tally_exits_with_the_first_refusals_code(mem_loop: ClosedLoop) -> N
 def test_a_missing_batch_file_is_invalid_input(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match=r"cannot read batch file .*missing\.jsonl"):
         open_batch(tmp_path / "missing.jsonl")
+
+
+def test_a_batch_with_request_ids_applied_twice_records_its_commands_once(
+    mem_loop: ClosedLoop,
+) -> None:
+    lines = [
+        line[:-1] + f', "request_id": "year-plan-{number}"}}'
+        for number, line in enumerate(approved_target_lines(), start=1)
+    ]
+    first = list(apply_batch(mem_loop, lines))
+    position = mem_loop.position()
+
+    again = list(apply_batch(mem_loop, lines))
+
+    assert all(outcome.ok for outcome in again), again
+    assert [o.result for o in again] == [o.result for o in first]
+    assert mem_loop.position() == position
+
+
+def test_an_envelope_request_id_must_be_text() -> None:
+    with pytest.raises(InvalidInput, match='"request_id" must be a non-empty text'):
+        parse_envelope('{"command": "a.b", "actor": {"id": "x"}, "request_id": 7}')

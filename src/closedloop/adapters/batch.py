@@ -1,9 +1,11 @@
 """JSON-lines batch files: one command envelope per line, each run as its own command.
 
 An envelope is ``{"command": "target.submit", "actor": {...}, "args": {...}}`` with an
-optional ``"expected_version"``. Blank lines and ``#`` comments are skipped. Each line is
-one command through the catalogue: it succeeds whole or records nothing (R-G4), and its
-outcome says which. Numbers are read as exact decimals (``1200.50`` stays ``1200.50``).
+optional ``"expected_version"`` and ``"request_id"`` (a line with a request id runs once: a
+batch applied again returns the first results and records nothing new). Blank lines and
+``#`` comments are skipped. Each line is one command through the catalogue: it succeeds
+whole or records nothing (R-G4), and its outcome says which. Numbers are read as exact
+decimals (``1200.50`` stays ``1200.50``).
 
 Usable from Python without the CLI::
 
@@ -24,7 +26,7 @@ import attrs
 from closedloop.api import ClosedLoop
 from closedloop.domain.errors import ClosedLoopError, InvalidInput, StoreUnavailable
 
-ENVELOPE_KEYS = ("command", "actor", "args", "expected_version")
+ENVELOPE_KEYS = ("command", "actor", "args", "expected_version", "request_id")
 
 
 @attrs.frozen
@@ -33,6 +35,7 @@ class Envelope:
     actor: dict[str, Any]
     args: dict[str, Any]
     expected_version: int | None = None
+    request_id: str | None = None
 
 
 @attrs.frozen
@@ -133,6 +136,7 @@ def run_line(loop: ClosedLoop, text: str, number: int) -> Outcome:
             envelope.actor,
             envelope.args,
             expected_version=envelope.expected_version,
+            request_id=envelope.request_id,
         )
     except ClosedLoopError as error:
         return Outcome(number, command, error=error)
@@ -153,7 +157,7 @@ def parse_envelope(text: str) -> Envelope:
     if unknown:
         _invalid(f"unknown keys {unknown}; an envelope has {', '.join(ENVELOPE_KEYS)}")
     command, actor, args = data.get("command"), data.get("actor"), data.get("args", {})
-    version = data.get("expected_version")
+    version, request_id = data.get("expected_version"), data.get("request_id")
     if not isinstance(command, str) or not command:
         _invalid('"command" must be a command name such as "target.create"')
     if not isinstance(actor, dict):
@@ -162,7 +166,9 @@ def parse_envelope(text: str) -> Envelope:
         _invalid('"args" must be an object')
     if version is not None and (type(version) is not int or version < 0):
         _invalid('"expected_version" must be a whole number ≥ 0')
-    return Envelope(command, actor, args, version)
+    if request_id is not None and (not isinstance(request_id, str) or not request_id.strip()):
+        _invalid('"request_id" must be a non-empty text')
+    return Envelope(command, actor, args, version, request_id)
 
 
 def _text(raw: bytes | str, *, first: bool) -> str:

@@ -3,10 +3,16 @@
 A command that loses a race on save is run again on fresh state (its rules are checked
 again, so nothing is lost); a caller that named the ``expected_version`` it saw gets the
 conflict instead.
+
+A command may carry a ``request_id``: its record (:class:`~closedloop.domain.request.Request`)
+is saved in the same transaction as the command's events, and a retry with the same id
+returns the first result and records nothing new.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import time
 from collections.abc import Mapping
@@ -17,12 +23,13 @@ from pydantic import ValidationError
 
 from closedloop.application.catalogue import Catalogue, Command, Result
 from closedloop.application.clock import Clock
-from closedloop.application.inputs import ActorIn, Input
+from closedloop.application.inputs import ActorIn, Input, invalid_input
 from closedloop.application.store import EventStoreApp
 from closedloop.application.unit_of_work import UnitOfWork
 from closedloop.domain.actor import Actor
 from closedloop.domain.errors import ConcurrencyConflict, InvalidInput, NotAuthorised
 from closedloop.domain.policy import Policy
+from closedloop.domain.request import Request, request_key
 
 
 class Dispatcher:
@@ -46,18 +53,37 @@ class Dispatcher:
         actor: Actor | Mapping[str, Any],
         args: Input | Mapping[str, Any] | None = None,
         expected_version: int | None = None,
+        request_id: str | None = None,
     ) -> Result:
         command = self.catalogue[name]
         who = actor if isinstance(actor, Actor) else _parse(ActorIn, actor, "actor").to_actor()
         data = args if isinstance(args, command.input) else _parse(command.input, args or {}, name)
         self.authorise(who, command)
+        key = None if request_id is None else request_key(who.id, _checked(request_id))
+        fingerprint = "" if request_id is None else _fingerprint(data)
         attempt = 1
         while True:
+            if key is not None and key in self.store.repository:
+                earlier: Request = self.store.repository.get(key)
+                return earlier.replayed(name, fingerprint)
             uow = UnitOfWork(self.store, self.policy, self.clock.now(), expected_version)
             result = command.handler(uow, who, data)
+            if request_id is not None:
+                uow.record(
+                    Request.handled(
+                        actor=who,
+                        at=uow.now,
+                        request_id=request_id,
+                        command=name,
+                        fingerprint=fingerprint,
+                        result=result,
+                    )
+                )
             try:
                 uow.commit()
             except IntegrityError:
+                if key is not None and key in self.store.repository:
+                    continue  # a concurrent duplicate was first: return what it recorded
                 if expected_version is not None or attempt >= self.max_attempts:
                     raise ConcurrencyConflict(
                         f"{name}: another command changed the same record first; "
@@ -70,12 +96,28 @@ class Dispatcher:
 
     def authorise(self, actor: Actor, command: Command) -> None:
         """R-G2: the actor's roles must grant the command's permission."""
-        if command.permission not in self.policy.permissions_of(actor.roles):
+        self.require_permission(actor, command.permission, command.name)
+
+    def require_permission(self, actor: Actor, permission: str, doing: str) -> None:
+        """R-G2: refuse ``doing`` unless the actor's roles grant ``permission``."""
+        if permission not in self.policy.permissions_of(actor.roles):
             roles = ", ".join(sorted(actor.roles)) or "none"
             raise NotAuthorised(
-                f"R-G2: {actor.id} (roles: {roles}) may not {command.name}: "
-                f"it needs the permission {command.permission!r}"
+                f"R-G2: {actor.id} (roles: {roles}) may not {doing}: "
+                f"it needs the permission {permission!r}"
             )
+
+
+def _fingerprint(data: Input) -> str:
+    """A digest of the parsed body: the same arguments however they were spelled."""
+    canonical = json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _checked(request_id: str) -> str:
+    if not isinstance(request_id, str) or not request_id.strip() or len(request_id) > 200:
+        raise InvalidInput("a request id is a non-empty text of at most 200 characters")
+    return request_id
 
 
 def _back_off(attempt: int) -> None:
@@ -89,12 +131,4 @@ def _parse(model: type[Input], data: Any, what: str) -> Any:
     try:
         return model.model_validate(dict(data))
     except ValidationError as error:
-        problems = [
-            {
-                "field": ".".join(str(part) for part in e["loc"]) or "(input)",
-                "problem": e["msg"].removeprefix("Value error, "),
-            }
-            for e in error.errors(include_url=False, include_input=False)
-        ]
-        summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
-        raise InvalidInput(f"{what}: {summary}", problems) from None
+        raise invalid_input(what, error.errors(include_url=False, include_input=False)) from None

@@ -5,6 +5,7 @@ Every input model forbids unknown fields, so a typo is an error, not a silent no
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any
@@ -12,13 +13,29 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
 
 from closedloop.domain.actor import Actor
-from closedloop.domain.errors import ClosedLoopError
+from closedloop.domain.errors import ClosedLoopError, InvalidInput
 from closedloop.domain.money import Money, to_decimal
 from closedloop.domain.period import Period
 
 
 class Input(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def invalid_input(what: str, errors: Iterable[Mapping[str, Any]]) -> InvalidInput:
+    """Pydantic's validation errors as one ``InvalidInput``: ``{"field", "problem"}`` each.
+
+    Every adapter reports bad input in this shape, whoever validated it.
+    """
+    problems = [
+        {
+            "field": ".".join(str(part) for part in e["loc"]) or "(input)",
+            "problem": str(e["msg"]).removeprefix("Value error, "),
+        }
+        for e in errors
+    ]
+    summary = "; ".join(f"{p['field']}: {p['problem']}" for p in problems)
+    return InvalidInput(f"{what}: {summary}", problems)
 
 
 def _exact(value: Any) -> Decimal:

@@ -9,6 +9,9 @@ from pathlib import Path
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.policy import Policy
 
+#: Where servers that take their configuration from the environment find a policy file.
+POLICY_VARIABLE = "CLOSEDLOOP_POLICY"
+
 
 def load_policy(path: str | Path) -> Policy:
     file = Path(path)

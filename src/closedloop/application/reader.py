@@ -6,7 +6,7 @@ state as it was at that moment, replayed from the events recorded up to then).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -21,6 +21,22 @@ from closedloop.domain.ids import aggregate_id
 
 A = TypeVar("A", bound=LoopAggregate)
 AsOf = int | datetime | None
+
+
+def parse_as_of(text: str | None, option: str = "--as-of") -> AsOf:
+    """``as_of`` as text (an option, a query parameter): a version number, or an ISO date or
+    time (without a zone: UTC)."""
+    if text is None:
+        return None
+    if text.strip().isascii() and text.strip().isdigit():  # not "²", which int() refuses
+        return int(text)
+    try:
+        at = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(
+            f"{option} {text!r} is neither a version (7) nor an ISO time (2026-03-31T23:59:59Z)"
+        ) from None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 class Reader:

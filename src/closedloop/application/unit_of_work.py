@@ -43,6 +43,7 @@ class UnitOfWork:
         #: Each aggregate handed out or added, with its pending events then (see ``mark``).
         self._handed: list[tuple[LoopAggregate, int]] = []
         self._before_commit: list[Callable[[], None]] = []
+        self._unlisted: list[LoopAggregate] = []
 
     def get(self, cls: type[A], ref: str | UUID) -> A:
         """The ``cls`` aggregate named by ``ref`` (UUID or reference), or ``NotFound``.
@@ -110,11 +111,20 @@ class UnitOfWork:
         if action not in self._before_commit:
             self._before_commit.append(action)
 
+    def record(self, aggregate: LoopAggregate) -> None:
+        """A new aggregate saved with this command's changes but kept out of the listings
+        (a request's record: every request would otherwise contend for one listing)."""
+        self._unlisted.append(aggregate)
+
     def commit(self) -> int:
         """Save every change in one transaction; a lost race raises ``IntegrityError``."""
         for action in self._before_commit:
             action()
-        changed = [a for a in (*self._new.values(), *self._seen.values()) if a.pending_events]
+        changed = [
+            a
+            for a in (*self._new.values(), *self._seen.values(), *self._unlisted)
+            if a.pending_events
+        ]
         if not changed:
             return 0
         by_kind: dict[str, list[UUID]] = {}

@@ -24,11 +24,11 @@ from closedloop.adapters.cli.main import (
     _out,
     app,
     list_app,
-    parse_as_of,
     show_app,
 )
 from closedloop.adapters.jsonable import to_json
 from closedloop.api import ClosedLoop
+from closedloop.application.reader import parse_as_of
 from closedloop.domain.actor import Actor
 
 import_app = typer.Typer(help="Import customers or purchases from CSV files.", no_args_is_help=True)

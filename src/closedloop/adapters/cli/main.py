@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -21,13 +20,13 @@ from typer.core import TyperGroup
 
 from closedloop.adapters import batch
 from closedloop.adapters.cli import audit as audit_cli
-from closedloop.adapters.cli import render, render_activity, render_review, render_views
+from closedloop.adapters.cli import render, render_activity, render_review, render_views, serve
 from closedloop.adapters.demo import run_demo
 from closedloop.adapters.jsonable import to_json
 from closedloop.adapters.store import store_env, store_url
 from closedloop.api import ClosedLoop
 from closedloop.application.clock import FixedClock
-from closedloop.application.reader import AsOf
+from closedloop.application.reader import parse_as_of
 from closedloop.domain.errors import (
     AuditFailure,
     ClosedLoopError,
@@ -84,6 +83,7 @@ app.add_typer(show_app, name="show")
 app.add_typer(list_app, name="list")
 app.add_typer(audit_cli.audit_app, name="audit")
 app.command("rebuild")(audit_cli.rebuild)
+app.command()(serve.serve)
 
 
 def _json_wanted(ctx: typer.Context, value: bool) -> bool:
@@ -140,21 +140,6 @@ def _out() -> Console:
 
 def _emit_json(value: Any) -> None:
     typer.echo(to_json(value, indent=2))
-
-
-def parse_as_of(text: str | None) -> AsOf:
-    """``--as-of``: a version number, or an ISO date or time (without a zone: UTC)."""
-    if text is None:
-        return None
-    if text.strip().isdigit():
-        return int(text)
-    try:
-        at = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(
-            f"--as-of {text!r} is neither a version (7) nor an ISO time (2026-03-31T23:59:59Z)"
-        ) from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 # --- demo --------------------------------------------------------------------------------------

@@ -20,10 +20,10 @@ from closedloop.adapters.cli.main import (
     _emit_json,
     _out,
     list_app,
-    parse_as_of,
     show_app,
 )
 from closedloop.api import ClosedLoop
+from closedloop.application.reader import parse_as_of
 
 
 @show_app.command("risk")

@@ -104,8 +104,8 @@ def update_target(uow: UnitOfWork, actor: Actor, args: UpdateTarget) -> Result:
     changes: dict[str, object] = {
         {"owner": "owner_id"}.get(name, name): getattr(args, name) for name in given
     }
-    if args.basis_research is not None:
-        changes["basis_research"] = cited_research(uow, args.basis_research)
+    if "basis_research" in given:  # null clears it, like any other field
+        changes["basis_research"] = cited_research(uow, args.basis_research or [])
     target.update(actor, uow.now, **changes)
     return outcome(target)
 

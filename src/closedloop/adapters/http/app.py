@@ -1,0 +1,56 @@
+"""The FastAPI app over a ``ClosedLoop``: commands, queries, keys, errors.
+
+Routes are made when :func:`create_app` runs (never at import), from the catalogue and
+the query tables, so whatever they hold is served.
+"""
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib.metadata import version
+
+from fastapi import FastAPI
+
+from closedloop.adapters.http import errors
+from closedloop.adapters.http.auth import authenticator
+from closedloop.adapters.http.commands import add_command_routes
+from closedloop.adapters.http.exact import ExactRoute
+from closedloop.adapters.http.keys import AUTH_VARIABLE, Keyring
+from closedloop.adapters.http.queries import add_query_routes
+from closedloop.api import ClosedLoop
+from closedloop.application.policy_file import POLICY_VARIABLE
+
+
+def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -> FastAPI:
+    """The app serving ``loop`` to the actors of ``keyring``; it closes ``loop`` on shutdown
+    when it ``owns_loop``."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_loop:
+                loop.close()
+
+    app = FastAPI(
+        title="closedloop",
+        version=version("closedloop"),
+        description="Closed-loop marketing management: every catalogue command and query. "
+        "Authenticate with 'Authorization: Bearer KEY' or 'X-API-Key: KEY'.",
+        lifespan=lifespan,
+    )
+    app.router.route_class = ExactRoute
+    errors.install(app)
+    actor = authenticator(keyring)
+    add_command_routes(app, loop, actor)
+    add_query_routes(app, loop, actor)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """The app each ``closedloop serve`` worker builds: ``$CLOSEDLOOP_STORE``,
+    ``$CLOSEDLOOP_POLICY`` (optional) and ``$CLOSEDLOOP_AUTH`` configure it."""
+    keyring = Keyring.load(os.environ[AUTH_VARIABLE])
+    loop = ClosedLoop(policy=os.environ.get(POLICY_VARIABLE) or None)
+    return create_app(loop, keyring, owns_loop=True)

@@ -1,0 +1,28 @@
+"""Who is calling: the API key of ``Authorization: Bearer KEY`` or ``X-API-Key: KEY``.
+
+Declared as FastAPI security schemes, so the OpenAPI document says how to authenticate.
+"""
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+
+from closedloop.adapters.http.keys import Keyring
+from closedloop.domain.actor import Actor
+
+_BEARER = HTTPBearer(auto_error=False, description="Authorization: Bearer KEY")
+_API_KEY = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key: KEY")
+
+
+def authenticator(keyring: Keyring) -> Callable[..., Actor]:
+    """A dependency giving the request's actor (401 when the key is missing or unknown)."""
+
+    def authenticated(
+        bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
+        api_key: Annotated[str | None, Depends(_API_KEY)],
+    ) -> Actor:
+        return keyring.actor(bearer.credentials if bearer is not None else api_key)
+
+    return authenticated
