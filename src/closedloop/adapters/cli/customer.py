@@ -15,20 +15,17 @@ from rich.progress import Progress
 from closedloop.adapters import customer_csv
 from closedloop.adapters.cli import render_customer
 from closedloop.adapters.cli.main import (
-    AsOfTime,
     Json,
+    Only,
     PolicyFile,
-    Ref,
     Store,
-    _emit_json,
+    _lists,
     _out,
+    _shows,
     app,
-    list_app,
-    show_app,
 )
 from closedloop.adapters.jsonable import to_json
 from closedloop.api import ClosedLoop
-from closedloop.application.reader import parse_as_of
 from closedloop.domain.actor import Actor
 
 import_app = typer.Typer(help="Import customers or purchases from CSV files.", no_args_is_help=True)
@@ -45,42 +42,19 @@ Roles = Annotated[
 BatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="rows saved per transaction")]
 
 
-@show_app.command("customer")
-def show_customer(
-    ref: Ref,
-    as_of: AsOfTime = None,
-    store: Store = None,
-    policy: PolicyFile = None,
-    json_output: Json = False,
-) -> None:
-    """A customer: tier, points, consent, revisits and information quality (no personal data)."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        view = loop.customer(ref, as_of=when)
-    if json_output:
-        _emit_json(view)
-    else:
-        _out().print(render_customer.customer_panel(view))
-
-
-@list_app.command("customers")
-def list_customers(
-    missed_revisits: Annotated[
-        bool, typer.Option("--missed-revisits", help="only those whose revisit is overdue")
-    ] = False,
-    as_of: AsOfTime = None,
-    store: Store = None,
-    policy: PolicyFile = None,
-    json_output: Json = False,
-) -> None:
-    """Every customer, in registration order (no personal data)."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        views = loop.customers(missed_revisits=missed_revisits, as_of=when)
-    if json_output:
-        _emit_json(views)
-    else:
-        _out().print(render_customer.customers_table(views))
+_shows(
+    "customer",
+    ClosedLoop.customer,
+    render_customer.customer_panel,
+    "A customer: tier, points, consent, revisits and information quality (no personal data).",
+)
+_lists(
+    "customers",
+    ClosedLoop.customers,
+    render_customer.customers_table,
+    "Every customer, in registration order (no personal data).",
+    Only("--missed-revisits", "missed_revisits", "only those whose revisit is overdue"),
+)
 
 
 @import_app.command("customers")

@@ -8,10 +8,11 @@ in one place (:class:`_Guarded`), so a user's mistake never shows a traceback.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, NamedTuple, get_type_hints
 
 import typer
 from rich.console import Console, RenderableType
@@ -289,22 +290,47 @@ def _shows(
     show_app.command(kind, help=about)(show)
 
 
+class Only(NamedTuple):
+    """A list's filter flag: ``--overdue`` passes ``overdue=True`` to the query."""
+
+    option: str
+    keyword: str
+    about: str
+
+
 def _lists(
-    kinds: str, query: Callable[..., Any], table: Callable[[Any], RenderableType], about: str
+    kinds: str,
+    query: Callable[..., Any],
+    table: Callable[[Any], RenderableType],
+    about: str,
+    only: Only | None = None,
 ) -> None:
-    """``list KINDS``: ``query(loop, as_of=…)``, rendered by ``table``."""
+    """``list KINDS [--ONLY]``: ``query(loop, as_of=…[, only=…])``, rendered by ``table``."""
 
     def list_them(
         as_of: AsOfTime = None,
         store: Store = None,
         policy: PolicyFile = None,
         json_output: Json = False,
+        **flag: bool,
     ) -> None:
         when = parse_as_of(as_of)
         with ClosedLoop(store, policy=policy) as loop:
-            views = query(loop, as_of=when)
+            views = query(loop, as_of=when, **flag)
         _print(views, json_output, table)
 
+    signature = inspect.signature(list_them)
+    hints = get_type_hints(list_them, include_extras=True)
+    parameters = [
+        p.replace(annotation=hints[p.name])
+        for p in signature.parameters.values()
+        if p.kind is not p.VAR_KEYWORD
+    ]
+    if only is not None:  # Typer reads the options from the signature
+        option = Annotated[bool, typer.Option(only.option, help=only.about)]
+        flag = inspect.Parameter(only.keyword, inspect.Parameter.KEYWORD_ONLY, default=False)
+        parameters.append(flag.replace(annotation=option))
+    list_them.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
     list_app.command(kinds, help=about)(list_them)
 
 
@@ -348,21 +374,13 @@ _lists(
 )
 
 
-@list_app.command("rectifications")
-def list_rectifications(
-    overdue: Annotated[
-        bool, typer.Option("--overdue", help="only those open past their deadline (R-X4)")
-    ] = False,
-    as_of: AsOfTime = None,
-    store: Store = None,
-    policy: PolicyFile = None,
-    json_output: Json = False,
-) -> None:
-    """Every rectification in creation order, or only the overdue ones."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        views = loop.rectifications(overdue=overdue, as_of=when)
-    _print(views, json_output, render_review.rectifications_table)
+_lists(
+    "rectifications",
+    ClosedLoop.rectifications,
+    render_review.rectifications_table,
+    "Every rectification in creation order, or only the overdue ones.",
+    Only("--overdue", "overdue", "only those open past their deadline (R-X4)"),
+)
 
 
 @app.command()
