@@ -428,7 +428,12 @@ class ClosedLoop:
     # --- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
-        self._store.close()
+        """Chain what this store recorded since the audit trail last caught up (L8: from then
+        on, editing those events in the database is detected), then close the store."""
+        try:
+            self._views[audit.AuditTrail.name].catch_up()
+        finally:
+            self._store.close()
 
     def __enter__(self) -> ClosedLoop:
         return self
@@ -439,4 +444,7 @@ class ClosedLoop:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self.close()
+        if exc is not None:  # leave the history as it is; the error in flight is what matters
+            self._store.close()
+        else:
+            self.close()

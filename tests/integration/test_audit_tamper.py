@@ -118,3 +118,17 @@ def test_L8_an_entry_edited_in_the_trail_itself_is_detected(tmp_path: Path) -> N
     with ClosedLoop(url) as loop, pytest.raises(AuditFailure, match="does not say") as failure:
         loop.audit_verify()
     assert failure.value.position == 4
+
+
+def test_L8_what_a_session_wrote_is_chained_when_it_closes(
+    backend: tuple[str, str, str],
+) -> None:
+    """No audit command ran: closing the store chained its events, so an edit made in the
+    database afterwards is caught."""
+    url, database, name = backend
+    with ClosedLoop(url, clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+        history(loop, STEPS)
+    (SQLITE if name == "sqlite" else POSTGRES)["modify"](database, 6, 0)
+    with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
+        loop.audit_verify()
+    assert failure.value.position == 6
