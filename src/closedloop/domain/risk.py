@@ -161,6 +161,12 @@ def review_overdue(status: str, due: date | None, today: date) -> bool:
     return status in _OPEN and due is not None and today > due
 
 
+def acceptance_expiring(status: str, expires_on: date, revoked: bool, horizon: date) -> bool:
+    """R-K2: an acceptance of an open risk, not revoked, whose expiry falls by ``horizon``
+    (expired and not replaced included)."""
+    return not revoked and status != Status.CLOSED.value and expires_on <= horizon
+
+
 class Risk(LoopAggregate):
     KIND = "risk"
 

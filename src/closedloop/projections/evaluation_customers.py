@@ -20,7 +20,7 @@ from closedloop.domain.customer_values import PROFILE_FIELDS, Tier
 from closedloop.domain.money import RATIO
 from closedloop.domain.policy import Policy
 from closedloop.domain.risk import Status as RiskStatus
-from closedloop.domain.risk import review_overdue
+from closedloop.domain.risk import acceptance_expiring, review_overdue
 from closedloop.domain.risk_matrix import Grid
 
 if TYPE_CHECKING:
@@ -243,9 +243,9 @@ def risks(evidence: Evidence, where: Filter, policy: Policy, today: date) -> dic
         }
         for r in rows
         if r["acceptance"] is not None
-        and not r["acceptance"]["revoked"]
-        and r["status"] != RiskStatus.CLOSED.value
-        and _day(r["acceptance"]["expires_on"]) <= horizon
+        and acceptance_expiring(
+            r["status"], _day(r["acceptance"]["expires_on"]), r["acceptance"]["revoked"], horizon
+        )
     ]
     return {
         "register": register,
