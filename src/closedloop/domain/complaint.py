@@ -9,9 +9,10 @@ close raises a rectification, saved with it. The customer is named by reference 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Protocol
 from uuid import UUID
 
 import attrs
@@ -43,7 +44,17 @@ class Pause:
     actor_id: str
 
 
-def sla_elapsed(start: datetime, pauses: Sequence[Pause], until: datetime) -> timedelta:
+class Span(Protocol):
+    """A paused span as the SLA clock reads it (a :class:`Pause`, or a facts row's copy)."""
+
+    @property
+    def since(self) -> datetime: ...
+
+    @property
+    def until(self) -> datetime | None: ...
+
+
+def sla_elapsed(start: datetime, pauses: Sequence[Span], until: datetime) -> timedelta:
     """SLA time from ``start`` to ``until``, paused spans excluded (never negative)."""
     if until <= start:
         return timedelta(0)
@@ -54,6 +65,11 @@ def sla_elapsed(start: datetime, pauses: Sequence[Pause], until: datetime) -> ti
         if end > begin:
             paused += end - begin
     return until - start - paused
+
+
+def overdue_slas(elapsed: timedelta, pending: Mapping[str, int]) -> list[str]:
+    """R-C7: the pending SLAs (name: hours) whose hours have run out after ``elapsed``."""
+    return [name for name, hours in pending.items() if elapsed > timedelta(hours=hours)]
 
 
 def sla_due(start: datetime, pauses: Sequence[Pause], hours: int) -> datetime | None:
@@ -206,13 +222,15 @@ class Complaint(LoopAggregate):
 
     def overdue(self, now: datetime) -> list[str]:
         """R-C7: the SLAs (``acknowledge``, ``resolve``) pending and past their hours at ``now``."""
-        late = []
-        elapsed = self.elapsed(now)
-        if self.acknowledgement is None and elapsed > timedelta(hours=self.acknowledge_hours):
-            late.append("acknowledge")
-        if self.resolution is None and elapsed > timedelta(hours=self.resolve_hours):
-            late.append("resolve")
-        return late
+        pending = {
+            name: hours
+            for name, hours, done in (
+                ("acknowledge", self.acknowledge_hours, self.acknowledgement),
+                ("resolve", self.resolve_hours, self.resolution),
+            )
+            if done is None
+        }
+        return overdue_slas(self.elapsed(now), pending)
 
     def missed_slas(self, now: datetime) -> list[str]:
         """R-C7: every SLA missed, met late or still overdue at ``now``."""

@@ -107,6 +107,11 @@ def revisit_days(tier: Tier, policy: CustomerPolicy) -> int | None:
     }.get(tier)
 
 
+def verified_in_time(verified_on: date, today: date, policy: CustomerPolicy) -> bool:
+    """R-C8 timeliness: the profile was confirmed within ``verify_every_days`` of ``today``."""
+    return (today - verified_on).days <= policy.verify_every_days
+
+
 class Customer(LoopAggregate):
     KIND = "customer"
 
@@ -404,7 +409,7 @@ class Customer(LoopAggregate):
         return self.checks[-1].on if self.checks else self.registered_on
 
     def timely(self, today: date, policy: CustomerPolicy) -> bool:
-        return (today - self.verified_on).days <= policy.verify_every_days
+        return verified_in_time(self.verified_on, today, policy)
 
     @property
     def accurate(self) -> bool | None:

@@ -156,6 +156,17 @@ def add_months(day: date, months: int) -> date:
     return date(year, month + 1, min(day.day, last))
 
 
+def review_overdue(status: str, due: date | None, today: date) -> bool:
+    """R-K4: open, and past the date its next review was due."""
+    return status in _OPEN and due is not None and today > due
+
+
+def acceptance_expiring(status: str, expires_on: date, revoked: bool, horizon: date) -> bool:
+    """R-K2: an acceptance of an open risk, not revoked, whose expiry falls by ``horizon``
+    (expired and not replaced included)."""
+    return not revoked and status != Status.CLOSED.value and expires_on <= horizon
+
+
 class Risk(LoopAggregate):
     KIND = "risk"
 
@@ -379,8 +390,7 @@ class Risk(LoopAggregate):
 
     def review_late(self, today: date) -> bool:
         """R-K4: open, and past the date its next review was due."""
-        due = self.next_review_due
-        return self.status in _OPEN and due is not None and today > due
+        return review_overdue(self.status, self.next_review_due, today)
 
     def late_reviews(self, today: date) -> list[date]:
         """R-K4: every due date passed without a review: the missed ones, and the one open."""

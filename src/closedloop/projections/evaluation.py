@@ -26,6 +26,7 @@ from closedloop.domain.period import Period
 from closedloop.domain.policy import Policy
 from closedloop.domain.rectification import overdue
 from closedloop.domain.target import Aggregation, Direction, achievement, current_actual
+from closedloop.projections import evaluation_customers
 
 Facts = dict[str, Any]
 
@@ -385,4 +386,9 @@ VIEWS: dict[str, Callable[[Evidence, Filter, Policy, date], Any]] = {
     "activities": lambda evidence, where, policy, today: activities(evidence, where),
     "rectifications": lambda evidence, where, policy, today: rectifications(evidence, where, today),
     "loop-health": lambda evidence, where, policy, today: loop_health(evidence, where),
+    "customers": evaluation_customers.customers,
+    "complaints": lambda evidence, where, policy, today: evaluation_customers.complaints(
+        evidence, where, today
+    ),
+    "risks": evaluation_customers.risks,
 }

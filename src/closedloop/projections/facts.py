@@ -26,11 +26,15 @@ from eventsourcing.persistence import Notification
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.activity import Activity
 from closedloop.domain.base import LoopAggregate
+from closedloop.domain.complaint import Complaint
+from closedloop.domain.customer import Customer
 from closedloop.domain.plan import Plan
 from closedloop.domain.rectification import Rectification
 from closedloop.domain.review import Review
+from closedloop.domain.risk import Risk
 from closedloop.domain.target import Target
 from closedloop.projections.audit import stored
+from closedloop.projections.facts_customers import complaint_facts, customer_facts, risk_facts
 from closedloop.projections.projection import Projection, Rows
 
 #: Aggregates whose state is kept between events (a miss costs one replay from the store).
@@ -177,6 +181,9 @@ FACTS: dict[type[LoopAggregate], Callable[[Any], dict[str, Any]]] = {
     Activity: activity_facts,
     Review: review_facts,
     Rectification: rectification_facts,
+    Customer: customer_facts,
+    Complaint: complaint_facts,
+    Risk: risk_facts,
 }
 
 

@@ -9,6 +9,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from closedloop.adapters.cli import render_views_customers
 from closedloop.adapters.cli.render import fields, percent, records, show, target_tree
 
 
@@ -91,4 +92,7 @@ VIEWS: dict[str, Callable[[Any], RenderableType]] = {
     "activities": activities,
     "rectifications": rectifications,
     "loop-health": loop_health,
+    "customers": render_views_customers.customers,
+    "complaints": render_views_customers.complaints,
+    "risks": render_views_customers.risks,
 }

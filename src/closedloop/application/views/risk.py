@@ -12,7 +12,14 @@ from typing import Any
 
 from closedloop.domain.errors import InvalidInput
 from closedloop.domain.policy import Policy
-from closedloop.domain.risk import Acceptance, Assessment, Risk, Stage, Status
+from closedloop.domain.risk import (
+    Acceptance,
+    Assessment,
+    Risk,
+    Stage,
+    Status,
+    acceptance_expiring,
+)
 from closedloop.domain.risk_matrix import Grid
 
 
@@ -141,11 +148,8 @@ def acceptances_near_expiry(
     found = []
     for risk in risks:
         acceptance = risk.acceptance
-        if (
-            acceptance is None
-            or acceptance.revoked_by is not None
-            or risk.status == Status.CLOSED.value
-            or acceptance.expires_on > horizon
+        if acceptance is None or not acceptance_expiring(
+            risk.status, acceptance.expires_on, acceptance.revoked_by is not None, horizon
         ):
             continue
         found.append(
