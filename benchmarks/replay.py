@@ -1,0 +1,192 @@
+"""Replaying a large history: view rebuilds, audit verification and live catch-up, beside
+raw ``eventsourcing`` reading and decoding the same notifications.
+
+For each store and size it generates a history of targets with their measurements (each
+target drafted, submitted, approved, then measured until it has 100 events; saved 20
+targets per transaction straight through the library, as a bulk load would), then times:
+
+- raw: ``select_notifications`` a page of 1,000 at a time, each decoded by the library's
+  mapper (the floor any replay stands on);
+- the first catch-up of the audit trail and of the evaluation facts (what a store does
+  when its views meet an existing history);
+- ``audit verify`` (re-read every event, recompute the chain, compare with the trail);
+- a rebuild of every view from scratch (``ClosedLoop.rebuild``: the trail is verified
+  first, then the trail and the facts are rebuilt);
+- live catch-up: 10 % more events appended, then both views brought up to date.
+
+Each size runs in a process of its own, so the peak memory (``ru_maxrss``) reported is that
+size's. Goals from the issue: rebuild ≥ 50,000 events/s, verify ≥ 50,000 events/s, live
+catch-up ≥ 20,000 events/s, memory flat between sizes.
+
+    python benchmarks/replay.py [--sizes 100000,1000000] [--stores sqlite,postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import resource
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+from table import print_table
+
+from closedloop import Actor, ClosedLoop
+from closedloop.domain.period import Period
+from closedloop.domain.target import Scope, Target
+
+EVENTS_PER_TARGET = 100
+TARGETS_PER_SAVE = 20
+CEO = Actor("wang.ceo", "Wang", {"leadership"})
+CFO = Actor("zhao.cfo", "Zhao", {"leadership"})
+HEAD = Actor("chen.head", "Chen", {"manager"}, superior="wang.ceo")
+START = datetime(2026, 1, 5, 9, tzinfo=UTC)
+GOALS = {"rebuild": 50_000, "verify": 50_000, "catch-up": 20_000}
+
+
+def measured_target(number: int) -> Target:
+    """A target with ``EVENTS_PER_TARGET`` events: drafted, submitted, approved, measured."""
+    at = START + timedelta(minutes=number)
+    target = Target.draft(
+        id=uuid4(),
+        actor=CEO,
+        at=at,
+        ref=f"T-{number:07d}",
+        metric="revenue",
+        unit="CNY",
+        period=Period.parse("2026"),
+        scope=Scope.COMPANY,
+        owner_id=HEAD.id,
+        value=Decimal(12_000_000),
+        basis="strategy",
+    )
+    target.submit(HEAD, at)
+    target.approve(CFO, at)
+    for day in range(EVENTS_PER_TARGET - 3):
+        value = Decimal(10_000 * (day + 1) + number % 97)
+        target.record_actual(HEAD, at, value, date(2026, 1, 1) + timedelta(days=day), "ERP")
+    return target
+
+
+def generate(loop: ClosedLoop, events: int, first: int = 0) -> int:
+    """Append about ``events`` events, ``TARGETS_PER_SAVE`` targets per transaction."""
+    targets = max(1, events // EVENTS_PER_TARGET)
+    for start in range(first, first + targets, TARGETS_PER_SAVE):
+        batch = [
+            measured_target(n) for n in range(start, min(start + TARGETS_PER_SAVE, first + targets))
+        ]
+        loop._store.save(*batch)
+    return first + targets
+
+
+def timed(events: int, work: Any) -> float:
+    began = time.perf_counter()
+    work()
+    return events / (time.perf_counter() - began)
+
+
+def raw_read_and_decode(loop: ClosedLoop) -> int:
+    recorder, mapper = loop._store.recorder, loop._store.mapper
+    position, count = 0, 0
+    while page := recorder.select_notifications(
+        start=position, limit=1000, inclusive_of_start=False
+    ):
+        for notification in page:
+            mapper.to_domain_event(notification)
+        count += len(page)
+        position = page[-1].id
+    return count
+
+
+def run_size(url: str, size: int, conn: Any) -> None:
+    """One store, one size, in a process of its own: the rates and the peak memory."""
+    with ClosedLoop(url) as loop:
+        began = time.perf_counter()
+        targets = generate(loop, size)
+        generated = loop.position()
+        generation = generated / (time.perf_counter() - began)
+        rates = {"generate": generation}
+        rates["raw read + decode"] = timed(generated, lambda: raw_read_and_decode(loop))
+        views = loop._views
+        rates["first catch-up (audit + facts)"] = timed(
+            generated, lambda: (views["audit"].catch_up(), views["facts"].catch_up())
+        )
+        rates["verify"] = timed(generated, loop.audit_verify)
+        rates["rebuild"] = timed(generated, loop.rebuild)  # every view; the trail verified first
+        more = size // 10
+        generate(loop, more, first=targets)
+        added = loop.position() - generated
+        rates["catch-up"] = timed(
+            added, lambda: (views["audit"].catch_up(), views["facts"].catch_up())
+        )
+        events = loop.position()
+        loop._views["audit"].catch_up()
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    conn.send((events, rates, peak))
+
+
+@contextmanager
+def store(kind: str) -> Iterator[str]:
+    if kind == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'replay.db'}"
+        return
+    import psycopg
+
+    schema = f"replay_{uuid4().hex[:8]}"
+    dsn = "host=127.0.0.1 port=5432 dbname=test user=postgres"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    try:
+        yield f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000", help="events per run, comma-separated")
+    parser.add_argument("--stores", default="sqlite,postgres", help="sqlite, postgres")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(size) for size in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes {args.sizes!r}: whole numbers, comma-separated")
+    stores = args.stores.split(",")
+    if unknown := [s for s in stores if s not in ("sqlite", "postgres")]:
+        parser.error(f"unknown store {unknown[0]!r}; known: sqlite, postgres")
+    if any(size < EVENTS_PER_TARGET for size in sizes):
+        parser.error(f"--sizes must be at least {EVENTS_PER_TARGET}")
+    context = multiprocessing.get_context("spawn")
+    rows = []
+    for kind in stores:
+        for size in sizes:
+            with store(kind) as url:
+                ours, theirs = context.Pipe()
+                process = context.Process(target=run_size, args=(url, size, theirs))
+                process.start()
+                events, rates, peak = ours.recv()
+                process.join()
+            rows.append((kind, f"{events:,}", rates, f"{peak / 2**20:,.0f} MiB"))
+    names = list(rows[0][2])
+    header = ("store", "events", *(f"{name} ev/s" for name in names), "peak RSS")
+    table = [
+        (kind, events, *(f"{rates[name]:,.0f}" for name in names), peak)
+        for kind, events, rates, peak in rows
+    ]
+    print_table("replaying a large history (events per second)", header, table)
+    for name, goal in GOALS.items():
+        met = all(rates[name] >= goal for _, _, rates, _ in rows)
+        print(f"goal {name} ≥ {goal:,} ev/s: {'met' if met else 'NOT met'}")
+
+
+if __name__ == "__main__":
+    main()
