@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections import Counter
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,6 +19,7 @@ from closedloop.adapters.cli.main import DEMO_START, app
 from closedloop.adapters.demo import run_demo
 from closedloop.adapters.report import gather, render
 from closedloop.adapters.report.data import burn_down, printable_url
+from closedloop.adapters.report.html import compact
 from tests.cast import CEO, HEAD
 from tests.customer_scenario import buy, register
 from tests.risk_scenario import assessed
@@ -198,9 +200,9 @@ def test_report_counts_customers_per_tier_and_risks_per_cell(mem_loop: ClosedLoo
     assessed(mem_loop, "RISK-1", likelihood="low", impact="high", stage="residual")
     data = gather(mem_loop)
     page = render(data)
-    tiers = {view["tier"] or "none" for view in mem_loop.customers()}
-    assert sum(count for _, count in data.tiers) == 2
-    assert {tier for tier, _ in data.tiers} == tiers
+    tiers = Counter(view["tier"].replace("_", " ") for view in mem_loop.customers())
+    assert [tier for tier, _ in data.tiers] == ["high value", "core", "ordinary"]
+    assert dict(data.tiers) == {"high value": 0, "core": 0, **tiers}
     assert data.points_outstanding == sum(
         int(view["points"]["balance"]) for view in mem_loop.customers()
     )
@@ -222,6 +224,16 @@ def test_burn_down_counts_what_was_open_after_each_day() -> None:
         (date(2026, 6, 13), 1),
         (date(2026, 7, 2), 3),
         (date(2026, 7, 12), 2),
+    ]
+
+
+def test_report_labels_large_amounts_compactly() -> None:
+    assert [compact(v) for v in ("116600000", "27250000", "860000", "9999", None)] == [
+        "116.6 M",
+        "27.25 M",
+        "860 k",
+        "9,999",
+        "–",
     ]
 
 

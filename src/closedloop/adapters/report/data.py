@@ -16,6 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from closedloop.api import ClosedLoop
 from closedloop.application.reader import AsOf
+from closedloop.domain.customer_values import Tier
 from closedloop.domain.errors import RuleViolation
 
 
@@ -73,7 +74,7 @@ def gather(loop: ClosedLoop, *, period: str | None = None, as_of: AsOf = None) -
         certificate=_certificate(loop, certified, as_of),
         burn_down=burn_down(rectifications["rectifications"], day),
         customers=customers,
-        tiers=sorted(Counter(str(c["tier"] or "none") for c in customers).items()),
+        tiers=tier_counts(customers),
         points_outstanding=sum(int(c["points"]["balance"]) for c in customers),
         quality=loop.customer_quality(as_of=as_of),
         churn=loop.churn_rate(certified),
@@ -83,6 +84,13 @@ def gather(loop: ClosedLoop, *, period: str | None = None, as_of: AsOf = None) -
         },
         audit=loop.audit_digest(),
     )
+
+
+def tier_counts(customers: Iterable[Mapping[str, Any]]) -> list[tuple[str, int]]:
+    """Customers per tier (R-C4), every tier highest first, then any without one."""
+    counts = Counter(c["tier"] for c in customers)
+    tiers = [(tier.value.replace("_", " "), counts.pop(tier.value, 0)) for tier in Tier]
+    return tiers + [("no tier", count) for count in counts.values()]
 
 
 def _certificate(loop: ClosedLoop, period: str, as_of: AsOf) -> Certificate:

@@ -111,8 +111,8 @@ def compact(value: Any) -> str:
     if value is None:
         return "–"
     number = Decimal(str(value))
-    for size, suffix in ((Decimal(1_000_000), " M"), (Decimal(10_000), " k")):
-        if abs(number) >= size:
+    for threshold, size, suffix in ((1_000_000, 1_000_000, " M"), (10_000, 1_000, " k")):
+        if abs(number) >= threshold:
             return f"{number / size:,.2f}".rstrip("0").rstrip(".") + suffix
     return amount(number)
 
@@ -145,7 +145,7 @@ def summary(data: ReportData) -> str:
     """The strip of key numbers a manager reads first."""
     cards = []
     for root in data.achievement[:2]:
-        tone = "bad" if root["grade"] == "fail" else "good"
+        tone = {"fail": "bad", None: ""}.get(root["grade"], "good")
         cards.append(_card(f"{root['ref']} achieved", percent(root["achievement"]), tone))
     for currency, total in data.activities["totals"].items():
         cards.append(_card(f"spent of budget ({currency})", percent(_ratio(total))))
@@ -271,7 +271,7 @@ def customers(data: ReportData) -> str:
     )
     tiers = (
         svg.count_bars(data.tiers, "customers per tier")
-        if data.tiers
+        if data.customers
         else '<p class="empty">No customers registered.</p>'
     )
     return _section(
