@@ -456,6 +456,7 @@ def certificate(
 # Commands kept in modules of their own (customers; risks and complaints) register
 # themselves on the apps above.
 from closedloop.adapters.cli import customer as _customer  # noqa: E402, F401
+from closedloop.adapters.cli import report as _report  # noqa: E402, F401
 from closedloop.adapters.cli import risk as _risk  # noqa: E402, F401
 
 if __name__ == "__main__":
