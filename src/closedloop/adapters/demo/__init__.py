@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import attrs
 
+from closedloop.adapters.demo.customers import RECTIFICATION, Customers
 from closedloop.adapters.demo.loop import Loop
 from closedloop.adapters.demo.planning import ANNUAL, Planning
+from closedloop.adapters.demo.risks import Risks
 from closedloop.adapters.demo.timeline import CEO, CFO, HEAD, MARKETERS, Timeline
 from closedloop.api import ClosedLoop
 from closedloop.application.clock import FixedClock
@@ -34,6 +36,8 @@ class Demo:
     activities: list[str]
     reviews: list[str]
     rectifications: list[str]
+    customers: list[str]
+    risks: list[str]
     refusals: list[str]  # what the rules refused on the way, with their IDs
 
 
@@ -49,5 +53,17 @@ def run_demo(loop: ClosedLoop, clock: FixedClock) -> Demo:
     loop_side = Loop(timeline)
     activities = loop_side.activities()
     reviews, rectifications = loop_side.reviews()
+    customers = Customers(timeline).year()
+    risks, occurrences = Risks(timeline).register()
+    rectifications += [RECTIFICATION, *occurrences]
     timeline.play(loop, clock)
-    return Demo(ANNUAL, plans, activities, reviews, rectifications, timeline.refusals)
+    return Demo(
+        ANNUAL,
+        plans,
+        activities,
+        reviews,
+        rectifications,
+        customers,
+        risks,
+        timeline.refusals,
+    )
