@@ -7,8 +7,11 @@ by the right people — one rejected and revised (计划审批) —, the year's 
 refused for 全网最低价 and corrected, a promotion over budget until its overspend is approved, an
 expo with a severe incident, a retention event approved by leadership), monthly actuals, an
 adjustment approved by leadership (目标调整), monthly and quarterly reviews whose findings raise
-rectifications (one verified ineffective, reopened, then closed with its lesson), and the close
-of the year's targets.
+rectifications (one verified ineffective, reopened, then closed with its lesson), 200 customers
+(``customers.py``: purchases, tiers, points, a referral, revisits, a refused invitation, a
+churned owner, an erasure, a complaint closed dissatisfied and rectified), the risk register
+(``risks.py``: one high risk accepted by leadership, one mitigated and monitored, one that
+occurs and is rectified), and the close of the year's targets.
 
 Everything goes through the command catalogue, as any embedder's program would, with a clock
 that walks through the simulated dates.
