@@ -1,9 +1,9 @@
-"""The demo's customers (seed 005): 200 owners and prospects of Hengtai Motors through the year.
+"""The demo's customers (seed 002, 保客营销): 200 owners and prospects of Hengtai Motors.
 
 Sixty owners come over from the 2025 sales ledger in November 2025 (their car bought then);
 140 new customers register through 2026. Purchases (car sales, services, parts) move tiers
 (R-C4) and earn points (R-C5); some points are redeemed, one redemption retried with the same
-request id; a referral is rewarded (R-C6); high-value owners are revisited (R-C9); an
+request id; a referral is rewarded (R-C6); everyone is called on the revisit cadence (R-C9); an
 invitation without promotion consent is refused (R-C3); an owner who stopped coming churns
 (R-C10); a data-protection officer reads one customer's data for an erasure request (R-C1)
 before it is erased (R-C2); a complaint closed dissatisfied raises a rectification (R-C7).
@@ -14,7 +14,6 @@ Everything is derived from the customer's number, so every run plays the same ye
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from closedloop.adapters.demo.loop import LOYALTY, Loop
 from closedloop.adapters.demo.timeline import CEO, HEAD, MARKETERS, Timeline
@@ -111,11 +110,11 @@ class Customers:
 
     def purchases(self, number: int, joined: str) -> list[tuple[str, str, str]]:
         """(day, amount, category): a car, then services and parts by the customer's kind."""
-        car = ("car sale", CAR_PRICES[number % len(CAR_PRICES)])
-        if number == int(CHURNED[2:]):  # bought in September 2025, never came back
-            return [("2025-09-20", car[1], car[0])]
+        car = CAR_PRICES[number % len(CAR_PRICES)]
+        if ref(number) == CHURNED:  # bought in September 2025, never came back
+            return [("2025-09-20", car, "car sale")]
         if number < OWNERS:
-            bought = [(joined, car[1], car[0])]
+            bought = [(joined, car, "car sale")]
             services = 6 if number < FAMILIES else 2  # the families service every other month
             for visit in range(services):
                 day = _day("2026-01-12", number * 3 + visit * (330 // services))
@@ -127,7 +126,7 @@ class Customers:
             return bought
         if number % 3 == 0:  # a third of the new customers buy a car and come back once
             return [
-                (_day(joined, 10), car[1], car[0]),
+                (_day(joined, 10), car, "car sale"),
                 (_day(joined, 60), "1600", "service"),
             ]
         return [(_day(joined, 20), "980" if number % 2 else "2400", "parts")]
@@ -218,12 +217,12 @@ class Customers:
             LIU,
             {**complaint, "satisfied": False, "comment": "the colour does not match"},
         )
-        close: dict[str, Any] = {
-            **complaint,
-            "deadline": "2026-08-31",
-            "cause_code": "SERVICE-QUALITY",
-        }
-        self.do("2026-07-10", "complaint.close", LIU, close)
+        self.do(
+            "2026-07-10",
+            "complaint.close",
+            LIU,
+            {**complaint, "deadline": "2026-08-31", "cause_code": "SERVICE-QUALITY"},
+        )
         self.fix(
             RECTIFICATION,
             LIU,

@@ -1,4 +1,4 @@
-"""The demo's risk register (seed 006): market, activity, customer and legal risks of 2026.
+"""The demo's risk register (seed 000, 风险管理与控制): market, activity, customer, legal.
 
 Each risk is registered with its sources and assessed on the policy's matrix (R-K1); the
 high customer-data risk is mitigated with measures, then monitored (R-K2); the high risk of
