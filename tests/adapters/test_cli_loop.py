@@ -43,6 +43,14 @@ def test_demo_prints_the_loop_and_what_was_refused(tmp_path: Path) -> None:
         "R-A3",  # 全网最低价 before the copy was corrected
         "全网最低价",
         "R-A5",  # the expense over budget before the overspend was approved
+        "R-C3",  # the invitation without promotion consent
+        "high value",  # the customers summary: counts per tier, points, churn, erasure
+        "points outstanding",
+        "churn rate 2026",
+        "C-0120 (erased",
+        "risks",  # the register, the accepted and the occurred risk in it
+        "RISK-SUBSIDY-END",
+        "RISK-CHARGER-INSTALL",
     ):
         assert text in result.stdout, text
 

@@ -58,9 +58,9 @@ def test_R_E4_loop_health_follows_each_finding_to_its_close(year: ClosedLoop) ->
 
 def test_R_X4_R_X6_rectification_figures(year: ClosedLoop) -> None:
     figures = year.evaluation("rectifications")
-    assert (figures["open"], figures["closed"], figures["overdue"]) == (0, 3, 0)
-    assert figures["on_time_closure_rate"] == Decimal("0.6667")  # August's closed after 31 Oct
-    assert figures["reopen_rate"] == Decimal("0.3333")  # one failed verification of three
+    assert (figures["open"], figures["closed"], figures["overdue"]) == (0, 5, 0)
+    assert figures["on_time_closure_rate"] == Decimal("0.8")  # August's closed after 31 Oct
+    assert figures["reopen_rate"] == Decimal("0.2")  # one failed verification of five
     assert figures["recurrences"] == 0
 
 

@@ -22,6 +22,8 @@ from typer.core import TyperGroup
 from closedloop.adapters import batch
 from closedloop.adapters.cli import audit as audit_cli
 from closedloop.adapters.cli import render, render_activity, render_review, render_views, serve
+from closedloop.adapters.cli.render_demo import customers_summary
+from closedloop.adapters.cli.render_risk import risks_table
 from closedloop.adapters.demo import run_demo
 from closedloop.adapters.jsonable import to_json
 from closedloop.adapters.store import store_env, store_url
@@ -174,6 +176,9 @@ def demo(
         console.print(render_activity.activities_table(loop.activities()))
         console.print(render_review.reviews_table(loop.reviews()))
         console.print(render_review.rectifications_table(loop.rectifications()))
+        year = loop.target(played.target)["period"]
+        console.print(customers_summary(loop.customers(), loop.churn_rate(year)))
+        console.print(risks_table([loop.risk(ref) for ref in played.risks]))
         console.print(render.refusals(played.refusals))
         console.print(Text(f"{loop.position()} events recorded in {url}"), soft_wrap=True)
 
