@@ -125,12 +125,15 @@ def test_report_charts_carry_the_demo_numbers(store: str, whole_year: str) -> No
     assert titles == [
         "target achievement",
         "budget against spend",
+        "customers per tier",
         "inherent risk",
         "residual risk",
         "open rectifications over time",
         "findings through the loop",
     ]
-    achievement, spend, _, _, burn, funnel = charts
+    achievement, spend, tiers, _, _, burn, funnel = charts
+    for text in ("high value", ">12<", ">47<", ">141<"):  # the demo's 200 customers (R-C4)
+        assert text in tiers, text
     assert "REV-2026" in achievement
     assert "97.2 %" in achievement
     assert "PROMO-MAY-DAY" in spend
