@@ -11,6 +11,7 @@ from rich.console import Console, RenderableType
 from closedloop import RuleViolation
 from closedloop.adapters.batch import Outcome
 from closedloop.adapters.cli import render
+from closedloop.adapters.cli.render_review import rectifications_table
 
 
 def text_of(renderable: RenderableType) -> str:
@@ -58,3 +59,16 @@ def test_values_read_as_people_write_them() -> None:
     assert render.show(["survey", "interview"]) == "survey, interview"
     assert render.show(None) == render.show([]) == "-"
     assert render.percent(Decimal("0.9717")) == "97.2 %"
+
+
+def test_a_rectifications_source_is_named_once() -> None:
+    views = [
+        {"ref": "R1", "source": "complaint", "source_ref": "complaint CMP-7"},
+        {"ref": "R2", "source": "finding", "source_ref": "REVIEW-2026-Q2#F1"},
+    ]
+    console = Console(width=200, record=True)
+    console.print(rectifications_table(views))
+    text = console.export_text()
+    assert "complaint complaint" not in text
+    assert "complaint CMP-7" in text
+    assert "finding REVIEW-2026-Q2#F1" in text

@@ -19,7 +19,7 @@ from closedloop import (
     RuleViolation,
 )
 from closedloop.domain.ids import aggregate_id
-from tests.cast import LI
+from tests.cast import CEO, LI
 from tests.customer_scenario import buy, consent, contact, redeem, register
 
 
@@ -379,6 +379,10 @@ def test_R_C9_revisits_follow_the_tier_and_missed_ones_are_flagged(
     contact(mem_loop, "C-1", "revisit", "phone")
     revisit = mem_loop.customer("C-1")["revisit"]
     assert (revisit["missed"], revisit["due"]) == (False, clock.now().date() + timedelta(days=90))
+    clock.advance(days=91)
+    assert [v["ref"] for v in mem_loop.customers(missed_revisits=True)] == ["C-1"]
+    mem_loop.execute("customer.erase", CEO, {"customer": "C-1", "reason": "erasure request"})
+    assert mem_loop.customers(missed_revisits=True) == []  # R-C2: no one left to revisit
 
 
 # --- R-C10 churn -------------------------------------------------------------------------------

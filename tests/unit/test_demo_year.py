@@ -156,6 +156,8 @@ def test_R_C1_R_C2_the_erased_customer_s_data_was_read_with_a_reason_first(
     assert read["by"] == DPO.id
     assert "DSR-2026-014" in read["reason"]
     assert read["at"] < erased["erased_at"]
+    assert erased["revisit"]["missed"] is False  # R-C2, R-C9: no one is left to revisit
+    assert "C-0120" not in [v["ref"] for v in loop.customers(missed_revisits=True)]
 
 
 def test_R_C7_the_dissatisfied_complaint_s_rectification_was_carried_through(

@@ -384,9 +384,10 @@ class Customer(LoopAggregate):
         return max((c.at for c in self.contacts if c.kind is ContactKind.REVISIT), default=None)
 
     def revisit_due(self, policy: CustomerPolicy) -> date | None:
-        """R-C9: the day the next revisit is due by the tier's cadence; None if not due."""
+        """R-C9: the day the next revisit is due by the tier's cadence; None if not due (nor
+        ever for an erased customer: there is no one left to contact, R-C2)."""
         days = revisit_days(Tier(self.tier), policy)
-        if days is None:
+        if days is None or self.erased:
             return None
         last = self.last_revisit
         since = max(self.tier_since, last.date()) if last is not None else self.tier_since
