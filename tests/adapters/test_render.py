@@ -65,6 +65,7 @@ def test_a_rectifications_source_is_named_once() -> None:
     views = [
         {"ref": "R1", "source": "complaint", "source_ref": "complaint CMP-7"},
         {"ref": "R2", "source": "finding", "source_ref": "REVIEW-2026-Q2#F1"},
+        {"ref": "R3", "source": "risk_occurrence", "source_ref": "risk RISK-9 occurrence 1"},
     ]
     console = Console(width=200, record=True)
     console.print(rectifications_table(views))
@@ -72,3 +73,4 @@ def test_a_rectifications_source_is_named_once() -> None:
     assert "complaint complaint" not in text
     assert "complaint CMP-7" in text
     assert "finding REVIEW-2026-Q2#F1" in text
+    assert "risk_occurrence risk" not in text

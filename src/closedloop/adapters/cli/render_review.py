@@ -135,7 +135,7 @@ RECTIFICATION_TABLE_COLUMNS = ("source", "problem", "owner", "status", "deadline
 def _rectification_field(view: Mapping[str, Any], key: str) -> Text:
     if key == "source":  # "complaint CMP-7", not "complaint complaint CMP-7"
         source, ref = str(view.get("source") or ""), str(view.get("source_ref") or "")
-        said = ref if ref.startswith(source) else f"{source} {ref}".strip()
+        said = ref if ref.startswith(source.split("_")[0]) else f"{source} {ref}".strip()
         return Text(said or MISSING)
     if key == "status":
         return styled(view.get(key), STATUS_STYLES)
