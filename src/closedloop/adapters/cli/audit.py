@@ -16,14 +16,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
+from closedloop.adapters.cli.options import Json, Store
 from closedloop.adapters.cli.render_audit import audit_table, verified_panel
 from closedloop.adapters.jsonable import to_json
 from closedloop.api import ClosedLoop
 from closedloop.domain.errors import InvalidInput
 from closedloop.projections.audit_digest import keygen as new_key_pair
-
-#: The same ctx.meta key as ``main``'s --json: errors are then printed as JSON.
-_JSON = "closedloop.json"
 
 audit_app = typer.Typer(
     help="The hash-chained audit trail (L8): log, verify, digest, keygen, export.",
@@ -31,24 +29,6 @@ audit_app = typer.Typer(
 )
 
 
-def _json_wanted(ctx: typer.Context, value: bool) -> bool:
-    ctx.meta[_JSON] = value
-    return value
-
-
-Store = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        metavar="URL",
-        help="memory:, sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
-        "(default: $CLOSEDLOOP_STORE, else sqlite:///closedloop.db)",
-        show_default=False,
-    ),
-]
-Json = Annotated[
-    bool, typer.Option("--json", help="print JSON instead of tables", callback=_json_wanted)
-]
 Time = Annotated[str | None, typer.Option(metavar="TIME", help="ISO time (naive means UTC)")]
 
 

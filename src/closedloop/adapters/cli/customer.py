@@ -14,16 +14,8 @@ from rich.progress import Progress
 
 from closedloop.adapters import customer_csv
 from closedloop.adapters.cli import render_customer
-from closedloop.adapters.cli.main import (
-    Json,
-    Only,
-    PolicyFile,
-    Store,
-    _lists,
-    _out,
-    _shows,
-    app,
-)
+from closedloop.adapters.cli.main import Only, _lists, _out, _shows, app
+from closedloop.adapters.cli.options import Json, PolicyFile, Store
 from closedloop.adapters.jsonable import to_json
 from closedloop.api import ClosedLoop
 from closedloop.domain.actor import Actor

@@ -22,6 +22,16 @@ from typer.core import TyperGroup
 from closedloop.adapters import batch
 from closedloop.adapters.cli import audit as audit_cli
 from closedloop.adapters.cli import render, render_activity, render_review, render_views, serve
+from closedloop.adapters.cli.options import (
+    JSON_WANTED,
+    AsOfTime,
+    Json,
+    Period,
+    PolicyFile,
+    Ref,
+    Scope,
+    Store,
+)
 from closedloop.adapters.cli.render_demo import customers_summary
 from closedloop.adapters.cli.render_risk import risks_table
 from closedloop.adapters.demo import run_demo
@@ -43,7 +53,6 @@ from closedloop.domain.errors import (
 
 #: The demo's year is planned from November 2025 (the clock then walks through 2026).
 DEMO_START = "2025-11-03T09:00:00+00:00"
-_JSON = "closedloop.json"  # ctx.meta key: did this command ask for JSON output?
 _ERRORS = (
     InvalidInput,
     NotAuthorised,
@@ -63,7 +72,7 @@ class _Guarded(TyperGroup):
         try:
             return super().invoke(ctx)
         except ClosedLoopError as error:
-            if ctx.meta.get(_JSON):
+            if ctx.meta.get(JSON_WANTED):
                 typer.echo(to_json(error.to_dict()))
             else:
                 Console(stderr=True, soft_wrap=True).print(render.error_text(error))
@@ -73,8 +82,9 @@ class _Guarded(TyperGroup):
 app = typer.Typer(
     cls=_Guarded,
     name="closedloop",
-    help="Closed-loop marketing management: an event-sourced store of targets, plans and "
-    "research, with every rule enforced and every change provable.",
+    help="Closed-loop marketing management: an event-sourced store of targets, plans, "
+    "activities, reviews, rectifications, customers and risks, with every rule enforced and "
+    "every change provable.",
     epilog=EXIT_CODES,
     no_args_is_help=True,
     add_completion=False,
@@ -87,40 +97,6 @@ app.add_typer(list_app, name="list")
 app.add_typer(audit_cli.audit_app, name="audit")
 app.command("rebuild")(audit_cli.rebuild)
 app.command()(serve.serve)
-
-
-def _json_wanted(ctx: typer.Context, value: bool) -> bool:
-    ctx.meta[_JSON] = value
-    return value
-
-
-Store = Annotated[
-    str | None,
-    typer.Option(
-        "--store",
-        metavar="URL",
-        help="memory:, sqlite:///PATH or postgresql://USER@HOST:PORT/DB "
-        "(default: $CLOSEDLOOP_STORE, else sqlite:///closedloop.db)",
-        show_default=False,
-    ),
-]
-PolicyFile = Annotated[
-    Path | None,
-    typer.Option("--policy", metavar="FILE", help="policy settings that differ (TOML or JSON)"),
-]
-Json = Annotated[
-    bool,
-    typer.Option("--json", help="print JSON instead of tables", callback=_json_wanted),
-]
-AsOfTime = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        metavar="TIME",
-        help="as it was at an ISO time (naive means UTC) or at a version number",
-    ),
-]
-Ref = Annotated[str, typer.Argument(metavar="ID", help="a reference (REV-2026) or a UUID")]
 
 
 def run() -> None:
@@ -406,17 +382,6 @@ def lessons(
 
 
 # --- evaluation views ----------------------------------------------------------------------
-
-Period = Annotated[
-    str | None,
-    typer.Option("--period", metavar="PERIOD", help="2026, 2026-Q2 or 2026-05: what lies in it"),
-]
-Scope = Annotated[
-    str | None,
-    typer.Option(
-        "--scope", metavar="SCOPE", help="company, team or person, optionally :REF (person:li.na)"
-    ),
-]
 
 
 @app.command("view")

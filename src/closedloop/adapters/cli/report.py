@@ -8,7 +8,8 @@ from typing import Annotated
 
 import typer
 
-from closedloop.adapters.cli.main import AsOfTime, Period, PolicyFile, Store, app
+from closedloop.adapters.cli.main import app
+from closedloop.adapters.cli.options import AsOfTime, Period, PolicyFile, Store
 from closedloop.adapters.report import write_report
 from closedloop.api import ClosedLoop
 from closedloop.application.reader import parse_as_of

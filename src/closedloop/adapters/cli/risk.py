@@ -11,17 +11,8 @@ from typing import Annotated
 import typer
 
 from closedloop.adapters.cli import render_risk
-from closedloop.adapters.cli.main import (
-    AsOfTime,
-    Json,
-    Only,
-    PolicyFile,
-    Store,
-    _lists,
-    _print,
-    _shows,
-    list_app,
-)
+from closedloop.adapters.cli.main import Only, _lists, _print, _shows, list_app
+from closedloop.adapters.cli.options import AsOfTime, Json, PolicyFile, Store
 from closedloop.api import ClosedLoop
 from closedloop.application.reader import parse_as_of
 
