@@ -38,7 +38,7 @@ from closedloop.projections.facts_customers import complaint_facts, customer_fac
 from closedloop.projections.projection import Projection, Rows
 
 #: Aggregates whose state is kept between events (a miss costs one replay from the store).
-STATES_KEPT = 10_000
+STATES_KEPT = 1_000
 
 
 def text(value: Decimal | date | datetime | UUID | None) -> str | None:
