@@ -253,8 +253,9 @@ def test_a_sqlite_path_that_is_a_folder_is_store_unavailable(tmp_path: Path) -> 
 
 @pytest.mark.postgres
 def test_processes_opening_a_fresh_postgres_store_at_once_all_open_it(pg_schema: str) -> None:
-    """Every opener creates the tables if they do not exist; PostgreSQL may refuse those that
-    lose the race ("tuple concurrently updated"): they open again instead of failing."""
+    """Every opener creates the tables if they do not exist — the events' on opening, the
+    views' when closing catches the audit trail up; PostgreSQL may refuse those that lose the
+    race ("tuple concurrently updated", a duplicate type): they try again instead of failing."""
     url = f"{PG_URL}?schema={pg_schema}"
     start = threading.Barrier(6)
     failures: list[BaseException] = []

@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
-import random
-import time
 from pathlib import Path
 from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 from uuid import uuid4
 
 from eventsourcing.persistence import PersistenceError
 
-from closedloop.application.store import EventStoreApp
+from closedloop.application.store import EventStoreApp, creating_tables
 from closedloop.domain.errors import InvalidInput, StoreUnavailable
 
 DEFAULT_STORE = "sqlite:///closedloop.db"
@@ -41,26 +39,11 @@ def open_store(url: str) -> EventStoreApp:
     cannot be opened, with the reason; no library or driver exception escapes.
     """
     env = store_env(url)
-    for attempt in range(OPEN_ATTEMPTS):
-        try:
-            return EventStoreApp(env=env)
-        except (PersistenceError, OSError) as error:
-            if attempt + 1 < OPEN_ATTEMPTS and _lost_a_schema_race(error):
-                time.sleep(random.uniform(0.05, 0.2) * (attempt + 1))
-                continue
-            reason = _postgres_refusal(env) or str(error)
-            raise StoreUnavailable(f"cannot open store {redacted(url)}: {reason}") from None
-    raise AssertionError("unreachable: the last attempt returns or raises")
-
-
-#: Processes opening one PostgreSQL store at once all run ``CREATE TABLE IF NOT EXISTS``;
-#: PostgreSQL lets one of them win and may refuse the others. Opening again then succeeds.
-OPEN_ATTEMPTS = 5
-SCHEMA_RACES = ("tuple concurrently updated", "pg_type_typname_nsp_index", "already exists")
-
-
-def _lost_a_schema_race(error: BaseException) -> bool:
-    return any(race in str(error) for race in SCHEMA_RACES)
+    try:
+        return creating_tables(lambda: EventStoreApp(env=env))
+    except (PersistenceError, OSError) as error:
+        reason = _postgres_refusal(env) or str(error)
+        raise StoreUnavailable(f"cannot open store {redacted(url)}: {reason}") from None
 
 
 def store_env(url: str) -> dict[str, str]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, PersistenceError
 from eventsourcing.utils import Environment, EnvType
 
 from closedloop.application.transcodings import register_all
@@ -36,3 +39,24 @@ class EventStoreApp(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         register_all(transcoder)
+
+
+T = TypeVar("T")
+
+#: Processes opening one PostgreSQL store at once all run ``CREATE TABLE IF NOT EXISTS``;
+#: PostgreSQL lets one of them win and may refuse the others. Creating again then succeeds.
+CREATE_ATTEMPTS = 5
+SCHEMA_RACES = ("tuple concurrently updated", "pg_type_typname_nsp_index", "already exists")
+
+
+def creating_tables(create: Callable[[], T]) -> T:
+    """``create()`` (which creates tables if they do not exist), again after a short,
+    jittered pause when it lost the race to create them to another process."""
+    for attempt in range(1, CREATE_ATTEMPTS):
+        try:
+            return create()
+        except PersistenceError as error:
+            if not any(race in str(error) for race in SCHEMA_RACES):
+                raise
+            time.sleep(random.uniform(0.05, 0.2) * attempt)
+    return create()

@@ -17,7 +17,7 @@ from typing import cast
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
-from closedloop.application.store import EventStoreApp
+from closedloop.application.store import EventStoreApp, creating_tables
 from closedloop.domain.errors import StoreUnavailable
 
 #: A page's changes: key -> new JSON text, or None to delete the row.
@@ -65,4 +65,5 @@ def open_rows(store: EventStoreApp) -> RowsRecorder:
         recorder_class = MemoryRows
     else:
         raise StoreUnavailable(f"views cannot be kept in a {module} store (no rows recorder)")
-    return cast(RowsRecorder, store.factory.tracking_recorder(recorder_class))
+    created = creating_tables(lambda: store.factory.tracking_recorder(recorder_class))
+    return cast(RowsRecorder, created)
