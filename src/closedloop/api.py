@@ -224,13 +224,8 @@ class ClosedLoop:
         return lessons_learned(self.reader(as_of), search)
 
     def _today(self, as_of: AsOf, aggregate: LoopAggregate | None = None) -> date:
-        """The day deadlines are judged on: ``as_of``'s (a version's, when it was recorded),
-        or the clock's."""
-        if isinstance(as_of, datetime):
-            return as_of.date()
-        if isinstance(as_of, int) and aggregate is not None:
-            return aggregate.modified_on.date()
-        return self.clock.now().date()
+        """The day deadlines are judged on: the day of :meth:`_now`."""
+        return self._now(as_of, aggregate).date()
 
     def activity(self, ref: str, *, as_of: AsOf = None) -> dict[str, Any]:
         """An activity: approvals, execution plan, copy check, budget and spend, changes,
@@ -279,7 +274,8 @@ class ClosedLoop:
         return [view for view in views if view["overdue"]] if overdue else views
 
     def _now(self, as_of: AsOf, aggregate: LoopAggregate | None = None) -> datetime:
-        """The moment SLA clocks are judged at: ``as_of``'s, a version's, or the clock's."""
+        """The moment SLA clocks and deadlines are judged at: ``as_of``'s, a version's (when
+        it was recorded), or the clock's."""
         if isinstance(as_of, datetime):
             return as_of
         if isinstance(as_of, int) and aggregate is not None:

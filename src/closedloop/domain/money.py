@@ -47,6 +47,15 @@ def to_decimal(value: Any) -> Decimal:
 RATIO = Context(prec=4 * MAX_DIGITS + 20)
 
 
+#: Rates and shares are reported to four places (12.34 %).
+SHARE_PLACES = Decimal("0.0001")
+
+
+def share(part: int, whole: int) -> Decimal | None:
+    """``part`` of ``whole`` to four places; None when there is no whole to share."""
+    return RATIO.divide(Decimal(part), Decimal(whole)).quantize(SHARE_PLACES) if whole else None
+
+
 def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """Sum of ``values`` with every digit kept: R-T2 and R-A5 compare sums exactly."""
     result = Decimal(0)

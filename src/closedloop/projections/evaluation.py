@@ -14,14 +14,14 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
-from decimal import Decimal, localcontext
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 import attrs
 
 from closedloop.domain.errors import InvalidInput, RuleViolation
-from closedloop.domain.money import RATIO, exact_sum
+from closedloop.domain.money import exact_sum, share
 from closedloop.domain.period import Period
 from closedloop.domain.policy import Policy
 from closedloop.domain.rectification import overdue
@@ -232,13 +232,6 @@ def _money_and_figures(activity: Facts) -> Facts:
 # --- rectifications (R-X3 … R-X6) ------------------------------------------------------------
 
 
-def _ratio(part: int, whole: int) -> Decimal | None:
-    if whole == 0:
-        return None
-    with localcontext(RATIO):
-        return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"))
-
-
 def _days(rectification: Facts) -> int | None:
     raised, closed = day(rectification["raised_on"]), day(rectification["closed_on"])
     return (closed - raised).days if raised and closed else None
@@ -264,9 +257,9 @@ def rectifications(evidence: Evidence, where: Filter, today: date) -> dict[str, 
         "open": sum(1 for r in rows if not r["closed_on"]),
         "overdue": sum(1 for r in rows if r["overdue"]),
         "closed": len(closed),
-        "on_time_closure_rate": _ratio(len(on_time), len(with_deadline)),
+        "on_time_closure_rate": share(len(on_time), len(with_deadline)),
         "mean_days_to_close": (Decimal(sum(days)) / len(days) if days else None),
-        "reopen_rate": _ratio(
+        "reopen_rate": share(
             sum(1 for r in verified_once if r["failed_verifications"]), len(verified_once)
         ),
         "recurrences": sum(r["recurrence_count"] for r in rows),

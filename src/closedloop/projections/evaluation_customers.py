@@ -12,12 +12,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from closedloop.application.views.customer import _ratio as ratio
 from closedloop.domain.complaint import Status as ComplaintStatus
 from closedloop.domain.complaint import overdue_slas, sla_elapsed
 from closedloop.domain.customer import verified_in_time
 from closedloop.domain.customer_values import PROFILE_FIELDS, Tier
-from closedloop.domain.money import RATIO
+from closedloop.domain.money import RATIO, share
 from closedloop.domain.policy import Policy
 from closedloop.domain.risk import Status as RiskStatus
 from closedloop.domain.risk import acceptance_expiring, review_overdue
@@ -74,24 +73,24 @@ def customers(evidence: Evidence, where: Filter, policy: Policy, today: date) ->
         "new": len(new),
         "churned": len(churned),
         "customers_at_start": len(base) if start is not None else None,
-        "churn_rate": ratio(len(churned_from_base), len(base)) if start is not None else None,
+        "churn_rate": share(len(churned_from_base), len(base)) if start is not None else None,
         "tiers": {tier.value: sum(1 for c in rows if c["tier"] == tier.value) for tier in Tier},
-        "repeat_purchase_rate": ratio(sum(1 for c in bought if c["purchases"] >= 2), len(bought)),
-        "referral_rate": ratio(sum(1 for c in rows if c["referred"]), len(rows)),
+        "repeat_purchase_rate": share(sum(1 for c in bought if c["purchases"] >= 2), len(bought)),
+        "referral_rate": share(sum(1 for c in rows if c["referred"]), len(rows)),
         "mean_satisfaction": (
             RATIO.divide(Decimal(sum(scores)), Decimal(len(scores))).quantize(Decimal("0.01"))
             if scores
             else None
         ),
         "quality": {
-            "completeness": ratio(
+            "completeness": share(
                 sum(c["fields_filled"] for c in rows), len(rows) * len(PROFILE_FIELDS)
             ),
-            "timeliness": ratio(
+            "timeliness": share(
                 sum(verified_in_time(_day(c["verified_on"]), today, rules) for c in rows),
                 len(rows),
             ),
-            "accuracy": ratio(sum(bool(c["accurate"]) for c in checked), len(checked)),
+            "accuracy": share(sum(bool(c["accurate"]) for c in checked), len(checked)),
         },
         "points_outstanding": sum(c["points_balance"] for c in rows),
     }
@@ -155,8 +154,8 @@ def complaints(evidence: Evidence, where: Filter, today: date) -> dict[str, Any]
         "received": len(rows),
         "open": sum(1 for c in rows if c["closed_at"] is None),
         "overdue": sum(1 for c in rows if c["overdue_slas"]),
-        "acknowledged_within_sla_rate": ratio(sum(acknowledged), len(acknowledged)),
-        "resolved_within_sla_rate": ratio(sum(resolved), len(resolved)),
+        "acknowledged_within_sla_rate": share(sum(acknowledged), len(acknowledged)),
+        "resolved_within_sla_rate": share(sum(resolved), len(resolved)),
         "dissatisfied_closes": dissatisfied,
     }
 

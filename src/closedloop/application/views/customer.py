@@ -19,15 +19,9 @@ from closedloop.domain.customer_values import (
     Purpose,
     Tier,
 )
-from closedloop.domain.money import RATIO, Money
+from closedloop.domain.money import RATIO, Money, share
 from closedloop.domain.period import Period
 from closedloop.domain.policy import Policy
-
-PLACES = Decimal("0.0001")
-
-
-def _ratio(part: int, whole: int) -> Decimal | None:
-    return RATIO.divide(Decimal(part), Decimal(whole)).quantize(PLACES) if whole else None
 
 
 def customer_view(customer: Customer, policy: Policy, today: date) -> dict[str, Any]:
@@ -104,7 +98,7 @@ def customer_view(customer: Customer, policy: Policy, today: date) -> dict[str, 
         ),
         "services": len(customer.services),
         "quality": {
-            "completeness": _ratio(len(filled), len(PROFILE_FIELDS)),
+            "completeness": share(len(filled), len(PROFILE_FIELDS)),
             "missing": [name for name in PROFILE_FIELDS if name not in filled],
             "verified_on": customer.verified_on,
             "timely": customer.timely(today, rules),
@@ -129,9 +123,9 @@ def information_quality(customers: list[Customer], policy: Policy, today: date) 
     filled = sum(len(c.filled()) for c in customers)
     return {
         "customers": len(customers),
-        "completeness": _ratio(filled, len(customers) * len(PROFILE_FIELDS)),
-        "timeliness": _ratio(sum(c.timely(today, rules) for c in customers), len(customers)),
-        "accuracy": _ratio(sum(bool(c.accurate) for c in checked), len(checked)),
+        "completeness": share(filled, len(customers) * len(PROFILE_FIELDS)),
+        "timeliness": share(sum(c.timely(today, rules) for c in customers), len(customers)),
+        "accuracy": share(sum(bool(c.accurate) for c in checked), len(checked)),
         "overdue_verification": [c.label for c in customers if not c.timely(today, rules)],
         "inaccurate": [c.label for c in checked if not c.accurate],
     }
@@ -153,6 +147,6 @@ def churn_rate(reader_at_start: Reader, reader_at_end: Reader, period: Period) -
         "period": str(period),
         "customers_at_start": len(base),
         "churned": len(churned),
-        "churn_rate": _ratio(len(churned), len(base)),
+        "churn_rate": share(len(churned), len(base)),
         "churned_customers": [c.label for c in churned],
     }
