@@ -39,7 +39,7 @@ from closedloop.adapters.jsonable import to_json
 from closedloop.adapters.store import store_env, store_url
 from closedloop.api import ClosedLoop
 from closedloop.application.clock import FixedClock
-from closedloop.application.reader import parse_as_of
+from closedloop.application.reader import AsOf, parse_as_of
 from closedloop.domain.errors import (
     AuditFailure,
     ClosedLoopError,
@@ -238,10 +238,16 @@ def show_target(
     json_output: Json = False,
 ) -> None:
     """A target: value, actual, achievement and grade (or its whole tree)."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        view = loop.target_tree(ref, as_of=when) if tree else loop.target(ref, as_of=when)
-    _print(view, json_output, render.target_tree if tree else render.target_panel)
+    _answer(
+        lambda loop, when: (
+            loop.target_tree(ref, as_of=when) if tree else loop.target(ref, as_of=when)
+        ),
+        render.target_tree if tree else render.target_panel,
+        store=store,
+        policy=policy,
+        as_of=as_of,
+        json_output=json_output,
+    )
 
 
 def _print(view: Any, json_output: bool, rendering: Callable[[Any], RenderableType]) -> None:
@@ -249,6 +255,22 @@ def _print(view: Any, json_output: bool, rendering: Callable[[Any], RenderableTy
         _emit_json(view)
     else:
         _out().print(rendering(view))
+
+
+def _answer(
+    ask: Callable[[ClosedLoop, AsOf], Any],
+    rendering: Callable[[Any], RenderableType],
+    *,
+    store: str | None,
+    policy: Path | None,
+    as_of: str | None,
+    json_output: bool,
+) -> None:
+    """A query's answer from the store, as it is or as of ``--as-of``, printed."""
+    when = parse_as_of(as_of)
+    with ClosedLoop(store, policy=policy) as loop:
+        answer = ask(loop, when)
+    _print(answer, json_output, rendering)
 
 
 def _shows(
@@ -263,10 +285,14 @@ def _shows(
         policy: PolicyFile = None,
         json_output: Json = False,
     ) -> None:
-        when = parse_as_of(as_of)
-        with ClosedLoop(store, policy=policy) as loop:
-            view = query(loop, ref, as_of=when)
-        _print(view, json_output, panel)
+        _answer(
+            lambda loop, when: query(loop, ref, as_of=when),
+            panel,
+            store=store,
+            policy=policy,
+            as_of=as_of,
+            json_output=json_output,
+        )
 
     show_app.command(kind, help=about)(show)
 
@@ -295,10 +321,14 @@ def _lists(
         json_output: Json = False,
         **flag: bool,
     ) -> None:
-        when = parse_as_of(as_of)
-        with ClosedLoop(store, policy=policy) as loop:
-            views = query(loop, as_of=when, **flag)
-        _print(views, json_output, table)
+        _answer(
+            lambda loop, when: query(loop, as_of=when, **flag),
+            table,
+            store=store,
+            policy=policy,
+            as_of=as_of,
+            json_output=json_output,
+        )
 
     signature = inspect.signature(list_them)
     hints = get_type_hints(list_them, include_extras=True)
@@ -375,10 +405,14 @@ def lessons(
     json_output: Json = False,
 ) -> None:
     """Lessons learned from closed rectifications, latest first (R-X5)."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        found = loop.lessons(" ".join(search or []), as_of=when)
-    _print(found, json_output, render_review.lessons_table)
+    _answer(
+        lambda loop, when: loop.lessons(" ".join(search or []), as_of=when),
+        render_review.lessons_table,
+        store=store,
+        policy=policy,
+        as_of=as_of,
+        json_output=json_output,
+    )
 
 
 # --- evaluation views ----------------------------------------------------------------------
@@ -401,10 +435,14 @@ def show_view(
 ) -> None:
     """An evaluation view, from the tracked facts (or replayed up to --as-of: a time, or a
     store position)."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        data = loop.evaluation(name, period=period, scope=scope, as_of=when)
-    _print(data, json_output, render_views.VIEWS[name])
+    _answer(
+        lambda loop, when: loop.evaluation(name, period=period, scope=scope, as_of=when),
+        lambda data: render_views.VIEWS[name](data),  # once the name is known to be valid
+        store=store,
+        policy=policy,
+        as_of=as_of,
+        json_output=json_output,
+    )
 
 
 @app.command()
@@ -417,10 +455,14 @@ def certificate(
 ) -> None:
     """A closure certificate: every finding of PERIOD closed and verified (or waived), with
     the digest of the evidence; refused (exit 4) with the open loops otherwise."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        data = loop.closure_certificate(period, as_of=when)
-    _print(data, json_output, render_views.certificate)
+    _answer(
+        lambda loop, when: loop.closure_certificate(period, as_of=when),
+        render_views.certificate,
+        store=store,
+        policy=policy,
+        as_of=as_of,
+        json_output=json_output,
+    )
 
 
 # Commands kept in modules of their own (customers; risks and complaints) register

@@ -11,10 +11,9 @@ from typing import Annotated
 import typer
 
 from closedloop.adapters.cli import render_risk
-from closedloop.adapters.cli.main import Only, _lists, _print, _shows, list_app
+from closedloop.adapters.cli.main import Only, _answer, _lists, _shows, list_app
 from closedloop.adapters.cli.options import AsOfTime, Json, PolicyFile, Store
 from closedloop.api import ClosedLoop
-from closedloop.application.reader import parse_as_of
 
 _shows(
     "risk",
@@ -55,7 +54,11 @@ def list_heat_map(
     json_output: Json = False,
 ) -> None:
     """Open risks counted per likelihood × impact cell of the policy's matrix."""
-    when = parse_as_of(as_of)
-    with ClosedLoop(store, policy=policy) as loop:
-        heat = loop.risk_heat_map(stage=stage, as_of=when)
-    _print(heat, json_output, render_risk.heat_map_table)
+    _answer(
+        lambda loop, when: loop.risk_heat_map(stage=stage, as_of=when),
+        render_risk.heat_map_table,
+        store=store,
+        policy=policy,
+        as_of=as_of,
+        json_output=json_output,
+    )
