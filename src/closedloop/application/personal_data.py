@@ -25,10 +25,10 @@ from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from eventsourcing.persistence import IntegrityError, PersistenceError
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
-from closedloop.application.store import EventStoreApp
+from closedloop.application.store import EventStoreApp, creating_tables
 from closedloop.domain.customer_values import Sealed
 from closedloop.domain.errors import InvalidInput, StoreUnavailable
 
@@ -129,14 +129,12 @@ class PostgresKeys:
         create = SQL(
             "CREATE TABLE IF NOT EXISTS {} (customer_id uuid PRIMARY KEY, key bytea NOT NULL)"
         ).format(self._table)
-        for attempt in range(3):
-            try:
-                with datastore.transaction(commit=True) as cursor:
-                    cursor.execute(create)
-                break
-            except PersistenceError:  # processes opening a new schema at once race on DDL
-                if attempt == 2:
-                    raise
+
+        def create_table() -> None:
+            with datastore.transaction(commit=True) as cursor:
+                cursor.execute(create)
+
+        creating_tables(create_table)  # processes opening a new schema at once race on DDL
 
     def get(self, customer_id: UUID) -> bytes | None:
         with self.datastore.transaction(commit=False) as cursor:
