@@ -3,6 +3,7 @@ line and reason (R-G4), the rest saved in batches; importing again changes nothi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ from closedloop.application.unit_of_work import UnitOfWork
 from closedloop.domain.actor import Actor
 from closedloop.domain.customer import Customer
 from tests.cast import AUDITOR, LI
-from tests.customer_scenario import register
+from tests.customer_scenario import buy, register
 
 CUSTOMERS = """ref,name,phone,email,source,preferences,consents
 C-1,张伟,13800138000,zw@example.cn,expo,SUV;EV,sms:care;email:promotion
@@ -164,3 +165,45 @@ def test_the_import_commands_report_rejected_lines_and_a_summary(tmp_path: Path)
         ],
     )
     assert denied.exit_code == 3
+
+
+def test_R_G4_a_row_refused_after_changing_a_retained_customer_leaves_no_trace(
+    loop: ClosedLoop, clock: FixedClock
+) -> None:
+    """One row a batch: the customer the first batch saved is retained, then changed by a
+    refused row; the batch after that must not build on the refused change."""
+    register(loop)
+    catalogue = Catalogue()
+
+    @catalogue.command("test.touch", permission="record")
+    def touch(uow: UnitOfWork, actor: Actor, args: Touch) -> Result:
+        customer = uow.get(Customer, args.customer)
+        customer.record_service(actor, uow.now, "called", None)
+        if args.refuse:
+            raise RuleViolation("R-G4", "refused after a change")
+        return {"ok": True}
+
+    dispatcher = Dispatcher(loop._store, loop.policy, clock, catalogue)
+    rows = [{"customer": "C-1", "refuse": refuse} for refuse in (False, True, False, False)]
+    outcomes = list(run_rows(dispatcher, "test.touch", LI, rows, batch_size=1))
+    assert [o.error is None for o in outcomes] == [True, False, True, True]
+    assert loop.customer("C-1")["services"] == 3
+
+
+def test_a_purchase_recorded_by_another_writer_between_batches_is_not_lost(
+    loop: ClosedLoop,
+) -> None:
+    """The batch after the other writer's purchase starts from the customer the import saved
+    before; its save must conflict and run again on fresh state, keeping both purchases."""
+    register(loop)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        yield {"customer": "C-1", "order": "O-1", "amount": "100.00 CNY"}
+        buy(loop, order="O-other", amount="50.00 CNY")  # between the two batches
+        yield {"customer": "C-1", "order": "O-2", "amount": "200.00 CNY"}
+
+    outcomes = list(loop.execute_rows("customer.record_purchase", LI, rows(), batch_size=1))
+    assert [o.error for o in outcomes] == [None, None]
+    view = loop.customer("C-1")
+    assert view["total_spend"].amount == 350
+    assert view["points"]["earned"] == 350

@@ -56,15 +56,10 @@ class UnitOfWork:
             return self._handing(self._checked(cls, self._seen[agg_id], ref))
         if agg_id in self._new:
             return self._handing(self._checked(cls, self._new[agg_id], ref))
-        repository = self.store.repository
         try:
-            aggregate: LoopAggregate = repository.get(
-                agg_id, projector_func=_project, deepcopy_from_cache=False
-            )
+            aggregate = self._load(agg_id)
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.KIND} {ref}") from None
-        if repository.cache is not None:
-            aggregate = _private_copy(aggregate)
         checked = self._checked(cls, aggregate, ref)
         is_subject = not self._seen and self._expected_version is not None
         if is_subject and checked.version != self._expected_version:
@@ -74,6 +69,18 @@ class UnitOfWork:
             )
         self._seen[agg_id] = checked
         return self._handing(checked)
+
+    def _load(self, agg_id: UUID) -> LoopAggregate:
+        """The stored aggregate as this unit of work's own copy (``AggregateNotFoundError``)."""
+        repository = self.store.repository
+        aggregate: LoopAggregate = repository.get(
+            agg_id, projector_func=_project, deepcopy_from_cache=False
+        )
+        return _private_copy(aggregate) if repository.cache is not None else aggregate
+
+    def loaded(self) -> list[LoopAggregate]:
+        """Every aggregate this unit of work got or added."""
+        return [*self._seen.values(), *self._new.values()]
 
     def _handing(self, aggregate: A) -> A:
         self._handed.append((aggregate, len(aggregate.pending_events)))
