@@ -57,9 +57,10 @@ class AttrsAsDict(Transcoding):
     def __init__(self, cls: type[Any], name: str) -> None:
         self.type = cls
         self.name = name
+        self._fields = tuple(field.name for field in attrs.fields(cls))
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        return {field.name: getattr(obj, field.name) for field in attrs.fields(self.type)}
+        return {name: getattr(obj, name) for name in self._fields}
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type(**data)

@@ -6,6 +6,7 @@ A reference lets batch files and scripts name what they create and use it later;
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid4, uuid5
 
 from closedloop.domain.errors import InvalidInput
@@ -20,6 +21,12 @@ def aggregate_id(kind: str, ref: str | UUID) -> UUID:
     text = ref.strip()
     if not text:
         raise InvalidInput(f"an empty {kind} reference")
+    return _text_id(kind, text)
+
+
+@lru_cache(maxsize=4096)
+def _text_id(kind: str, text: str) -> UUID:
+    """Cached: an import names the same few customers row after row."""
     try:
         return UUID(text)
     except ValueError:

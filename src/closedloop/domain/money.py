@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation
+from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal, InvalidOperation, localcontext
 from typing import Any
 
 import attrs
@@ -58,10 +58,9 @@ def share(part: int, whole: int) -> Decimal | None:
 
 def exact_sum(values: Iterable[Decimal]) -> Decimal:
     """Sum of ``values`` with every digit kept: R-T2 and R-A5 compare sums exactly."""
-    result = Decimal(0)
-    for value in values:
-        result = EXACT.add(result, value)
-    return result
+    items = list(values)  # computed in the caller's context, only the sum in EXACT
+    with localcontext(EXACT):
+        return sum(items, Decimal(0))
 
 
 def _currency(value: Any) -> str:
