@@ -89,3 +89,18 @@ def test_private_copy_copies_containers_and_what_may_change_and_shares_immutable
     assert copy.measurements[0] is cached.measurements[0]  # frozen: shared, not copied
     assert copy.period is cached.period
     assert (copy.id, copy.version) == (cached.id, cached.version)
+
+
+def test_a_read_hands_out_a_copy_so_changing_it_leaves_the_cached_target_intact(
+    loop: ClosedLoop,
+) -> None:
+    """``Reader.get`` copies the cached aggregate as a unit of work does, not by
+    ``deepcopy``: a caller that changes what it read must not change the next read."""
+    approved_revenue_target(loop)
+    read = loop.reader().get(Target, "REV-2026")
+    expected = (read.version, dict(read.decompositions), list(read.measurements))
+    read.decompositions["period"] = "changed by a reader"
+    read.measurements.clear()
+    again = loop.reader().get(Target, "REV-2026")
+    assert again is not read
+    assert (again.version, again.decompositions, again.measurements) == expected

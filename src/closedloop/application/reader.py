@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from closedloop.application.listing import listed_ids
 from closedloop.application.store import EventStoreApp
+from closedloop.application.unit_of_work import _private_copy, _project
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.errors import InvalidInput, NotFound
 from closedloop.domain.ids import aggregate_id
@@ -58,14 +59,27 @@ class Reader:
         if isinstance(self.as_of, datetime):
             aggregate = self._at_time(agg_id, self.as_of)
         else:
-            try:
-                aggregate = self.store.repository.get(agg_id, version=self.as_of)
-            except AggregateNotFoundError:
-                aggregate = None
+            aggregate = self._stored(agg_id, self.as_of)
         if not isinstance(aggregate, cls):
             when = f" as of {self.as_of}" if self.as_of is not None else ""
             raise NotFound(f"no {cls.KIND} {ref}{when}")
         return aggregate
+
+    def _stored(self, agg_id: UUID, version: int | None) -> Any:
+        """The stored aggregate (None if there is none), as a copy a caller may change.
+
+        A cached aggregate is copied the way a command's unit of work copies it, not by
+        the library's ``deepcopy``, which costs most of a long-lived customer's load.
+        """
+        repository = self.store.repository
+        try:
+            aggregate = repository.get(
+                agg_id, version=version, projector_func=_project, deepcopy_from_cache=False
+            )
+        except AggregateNotFoundError:
+            return None
+        cached = version is None and repository.cache is not None
+        return _private_copy(aggregate) if cached else aggregate
 
     def _at_time(self, agg_id: UUID, at: datetime) -> Aggregate | None:
         """Replay the events recorded up to ``at`` (the library reads by version only)."""

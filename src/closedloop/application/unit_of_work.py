@@ -179,9 +179,12 @@ def _copied(value: Any) -> Any:
     if kind in _IMMUTABLE:
         return value
     if kind is list:
-        return [_copied(item) for item in value]
+        return [item if type(item) in _IMMUTABLE else _copied(item) for item in value]
     if kind is dict:
-        return {key: _copied(item) for key, item in value.copy().items()}
+        return {
+            key: item if type(item) in _IMMUTABLE else _copied(item)
+            for key, item in value.copy().items()
+        }
     if kind is set:
         return {_copied(item) for item in value.copy()}
     return value if _is_value(value) else copy.deepcopy(value)
