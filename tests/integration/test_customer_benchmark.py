@@ -36,5 +36,6 @@ def test_import_benchmark_prints_raw_and_closedloop_rates_against_the_goal() -> 
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "| raw eventsourcing | - |" in done.stdout
+    assert "| raw eventsourcing, loads per batch | - |" in done.stdout
+    assert "| raw eventsourcing, saves only | - |" in done.stdout
     assert "goal: ≥ 10,000 purchases/s into SQLite" in done.stdout
