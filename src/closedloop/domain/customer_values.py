@@ -114,6 +114,51 @@ class PointsLot:
     source: str
 
 
+#: A lot or a purchase as a row of plain values, in a snapshot (see ``Customer.Snapshot``).
+Row = list[str | int]
+
+
+def lot_row(lot: PointsLot) -> Row:
+    return [
+        lot.id,
+        lot.points,
+        lot.remaining,
+        lot.earned_on.isoformat(),
+        lot.expires_on.isoformat(),
+        lot.source,
+    ]
+
+
+def lot_of(row: Row) -> PointsLot:
+    lot_id, points, remaining, earned_on, expires_on, source = row
+    return PointsLot(
+        str(lot_id),
+        int(points),
+        int(remaining),
+        date.fromisoformat(str(earned_on)),
+        date.fromisoformat(str(expires_on)),
+        str(source),
+    )
+
+
+def purchase_row(purchase: Purchase) -> Row:
+    amount = purchase.amount
+    return [
+        purchase.order,
+        purchase.on.isoformat(),
+        str(amount.amount),
+        amount.currency,
+        purchase.category,
+        purchase.points,
+    ]
+
+
+def purchase_of(row: Row) -> Purchase:
+    order, on, amount, currency, category, points = row
+    money = Money(Decimal(str(amount)), str(currency))
+    return Purchase(str(order), date.fromisoformat(str(on)), money, str(category), int(points))
+
+
 def earned_points(amount: Money, rate: Decimal, multiplier: Decimal) -> int:
     """R-C5: whole points, rounded down: amount × rate × tier multiplier."""
     return int((amount.amount * rate * multiplier).to_integral_value(ROUND_FLOOR))
