@@ -17,10 +17,11 @@ from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
 from closedloop.application.inputs import Input
-from closedloop.application.personal_data import PersonalData
+from closedloop.application.personal_data import PersonalData, birthday_of
 from closedloop.application.policy_file import load_policy
 from closedloop.application.reader import AsOf, Reader
 from closedloop.application.views.activity import activity_view
+from closedloop.application.views.care import care_plan
 from closedloop.application.views.complaint import complaint_view
 from closedloop.application.views.customer import churn_rate, customer_view, information_quality
 from closedloop.application.views.plan import plan_view
@@ -336,6 +337,17 @@ class ClosedLoop:
         today = self._today(as_of)
         views = [customer_view(c, self.policy, today) for c in reader.all(Customer)]
         return [v for v in views if v["revisit"]["missed"]] if missed_revisits else views
+
+    def care_plan(self, *, as_of: AsOf = None) -> list[dict[str, Any]]:
+        """R-C9: greetings due now, revisits due, and the care that was missed."""
+        reader = self.reader(as_of)
+        customers = reader.all(Customer)
+        birthdays = {
+            customer.id: born
+            for customer in customers
+            if (born := birthday_of(self._store, customer)) is not None
+        }
+        return care_plan(customers, birthdays, self.policy.customer, self._today(as_of))
 
     def customer_quality(self, *, as_of: AsOf = None) -> dict[str, Any]:
         """R-C8: completeness, timeliness and accuracy of the customer information."""

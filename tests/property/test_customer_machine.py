@@ -35,9 +35,8 @@ from tests.customer_scenario import PII
 REFS = st.sampled_from(["C1", "C1", "C1", "C2", "C3"])  # mostly one with a long history
 CHANNELS = st.sampled_from(["sms", "wechat"])
 PURPOSES = st.sampled_from(["care", "promotion", "personalised"])
-KINDS = st.sampled_from(["birthday_greeting", "invitation", "recommendation", "revisit"])
+KINDS = st.sampled_from(["invitation", "recommendation", "revisit"])  # greetings: R-C9 windows
 PURPOSE_OF = {
-    "birthday_greeting": "care",
     "revisit": "care",
     "invitation": "promotion",
     "recommendation": "personalised",

@@ -3,7 +3,7 @@ module: ``test_personal_data.py``)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from closedloop import (
     Policy,
     RuleViolation,
 )
+from closedloop.domain.care import before, on_or_after
 from closedloop.domain.ids import aggregate_id
 from tests.cast import CEO, LI
 from tests.customer_scenario import buy, consent, contact, redeem, register
@@ -50,10 +51,10 @@ def test_R_C3_a_contact_without_consent_for_its_channel_and_purpose_is_refused(
         contact(loop, "C-1", "invitation", "sms")  # promotion, not care
     assert "no valid consent to promotion contact by sms" in str(error.value)
     with refused("R-C3"):
-        contact(loop, "C-1", "holiday_greeting", "wechat")  # care, another channel
+        contact(loop, "C-1", "revisit", "wechat")  # care, another channel
     assert snapshot(loop) == before
-    contact(loop, "C-1", "holiday_greeting", "sms")
-    assert [c["kind"] for c in loop.customer("C-1")["contacts"]] == ["holiday_greeting"]
+    contact(loop, "C-1", "revisit", "sms")
+    assert [c["kind"] for c in loop.customer("C-1")["contacts"]] == ["revisit"]
 
 
 def test_R_C3_withdrawal_takes_effect_at_once_and_consent_can_be_granted_again(
@@ -84,7 +85,7 @@ def test_R_C3_opting_out_of_personalised_marketing_ends_it_on_every_channel(
     for channel in ("sms", "wechat"):
         with refused("R-C3"):
             contact(mem_loop, "C-1", "recommendation", channel)
-    contact(mem_loop, "C-1", "birthday_greeting", "sms")  # care consent stands
+    contact(mem_loop, "C-1", "revisit", "sms")  # care consent stands
     view = mem_loop.customer("C-1")["consent"]
     assert not any(view[channel]["personalised"] for channel in view)
 
@@ -354,13 +355,101 @@ def test_R_C8_completeness_timeliness_and_accuracy_are_measured(
 # --- R-C9 care -----------------------------------------------------------------------------------
 
 
-def test_R_C9_birthday_and_holiday_greetings_need_care_consent(mem_loop: ClosedLoop) -> None:
-    register(mem_loop, birthday="1990-05-01")
+def test_R_C9_a_birthday_greeting_is_sent_in_the_week_up_to_the_birthday_once(
+    loop: ClosedLoop, clock: FixedClock
+) -> None:
+    register(loop, birthday="1990-01-10")  # the clock stands at 2026-01-05
+    register(loop, "C-2")  # no birthday on file
     with refused("R-C3"):
-        contact(mem_loop, "C-1", "birthday_greeting", "wechat")
-    consent(mem_loop, "C-1", "wechat", "care")
-    contact(mem_loop, "C-1", "birthday_greeting", "wechat")
-    contact(mem_loop, "C-1", "holiday_greeting", "wechat")
+        contact(loop, "C-1", "birthday_greeting", "wechat")  # in the window, no care consent
+    consent(loop, "C-1", "wechat", "care")
+    consent(loop, "C-2", "wechat", "care")
+    with refused("R-C9") as error:
+        contact(loop, "C-2", "birthday_greeting", "wechat")
+    assert "no birthday on file" in str(error.value)
+    contact(loop, "C-1", "birthday_greeting", "wechat")
+    before = snapshot(loop)
+    with refused("R-C9") as error:
+        contact(loop, "C-1", "birthday_greeting", "wechat")
+    assert "already sent a birthday_greeting for birthday on 2026-01-10" in str(error.value)
+    assert snapshot(loop) == before
+    clock.advance(days=6)  # 2026-01-11: the next birthday is a year away
+    with refused("R-C9") as error:
+        contact(loop, "C-1", "birthday_greeting", "wechat")
+    assert "from 2027-01-03 to 2027-01-10, not on 2026-01-11" in str(error.value)
+    assert loop.position() == before[0]
+    assert [c["kind"] for c in loop.customer("C-1")["contacts"]] == ["birthday_greeting"]
+
+
+def test_R_C9_a_holiday_greeting_is_for_a_calendar_holiday_in_its_window_once(
+    mem_loop: ClosedLoop, clock: FixedClock
+) -> None:
+    register(mem_loop, consents=[{"channel": "sms", "purpose": "care", "source": "form"}])
+    holiday: dict[str, Any] = {"customer": "C-1", "kind": "holiday_greeting", "channel": "sms"}
+    with refused("R-C9") as error:
+        mem_loop.execute("customer.contact", LI, holiday)
+    assert "needs an occasion: no holiday" in str(error.value)
+    with refused("R-C9") as error:
+        mem_loop.execute("customer.contact", LI, {**holiday, "holiday": "halloween"})
+    assert "(labour_day, national_day, new_year)" in str(error.value)
+    with refused("R-C9"):  # 2026-01-05: the next new year is 2027-01-01
+        mem_loop.execute("customer.contact", LI, {**holiday, "holiday": "new_year"})
+    clock.set("2026-09-24T09:00:00+00:00")  # a week before national day
+    mem_loop.execute("customer.contact", LI, {**holiday, "holiday": "national_day"})
+    with refused("R-C9"):
+        mem_loop.execute("customer.contact", LI, {**holiday, "holiday": "national_day"})
+    clock.set("2026-12-25T09:00:00+00:00")
+    mem_loop.execute("customer.contact", LI, {**holiday, "holiday": "new_year"})
+    assert [c["kind"] for c in mem_loop.customer("C-1")["contacts"]] == ["holiday_greeting"] * 2
+
+
+def test_R_C9_a_lunar_holiday_is_greeted_on_its_dated_day_only(clock: FixedClock) -> None:
+    policy = Policy.from_mapping({"customer": {"holidays": {"spring_festival": "2026-02-17"}}})
+    with ClosedLoop("memory:", policy=policy, clock=clock) as loop:
+        register(loop, consents=[{"channel": "sms", "purpose": "care", "source": "form"}])
+        args = {"customer": "C-1", "kind": "holiday_greeting", "channel": "sms"}
+        clock.set("2026-02-10T09:00:00+00:00")
+        loop.execute("customer.contact", LI, {**args, "holiday": "spring_festival"})
+        clock.set("2027-02-10T09:00:00+00:00")
+        with refused("R-C9") as error:
+            loop.execute("customer.contact", LI, {**args, "holiday": "spring_festival"})
+        assert "was on 2026-02-17; it does not come again" in str(error.value)
+    with pytest.raises(InvalidInput, match="neither MM-DD nor YYYY-MM-DD"):
+        Policy.from_mapping({"customer": {"holidays": {"spring_festival": "02-30"}}})
+
+
+def test_R_C9_the_care_plan_lists_greetings_due_and_flags_missed_care(
+    mem_loop: ClosedLoop, clock: FixedClock
+) -> None:
+    care = [{"channel": "sms", "purpose": "care", "source": "form"}]
+    register(mem_loop, "C-1", birthday="1990-01-10", consents=care)  # greeting due now
+    register(mem_loop, "C-2", birthday="1990-01-02", consents=care)
+    register(mem_loop, "C-3", birthday="1990-01-12")  # no consent: nothing to plan
+    assert mem_loop.care_plan() == [
+        {
+            "customer": "C-1",
+            "care": "birthday_greeting",
+            "occasion": "birthday",
+            "due": None,
+            "missed": False,
+        },
+    ]
+    clock.set("2026-04-28T09:00:00+00:00")  # C-1's birthday passed without a greeting
+    plan = [(t["customer"], t["care"], t["occasion"], t["missed"]) for t in mem_loop.care_plan()]
+    assert plan == [
+        ("C-1", "birthday_greeting", "birthday", True),  # C-2 joined after their birthday
+        ("C-1", "holiday_greeting", "labour_day", False),
+        ("C-2", "holiday_greeting", "labour_day", False),
+    ]
+    mem_loop.execute(
+        "customer.contact",
+        LI,
+        {"customer": "C-1", "kind": "holiday_greeting", "channel": "sms", "holiday": "labour_day"},
+    )
+    mem_loop.execute("customer.erase", CEO, {"customer": "C-2", "reason": "erasure request"})
+    clock.set("2026-05-02T09:00:00+00:00")
+    plan = [(t["customer"], t["care"], t["occasion"], t["missed"]) for t in mem_loop.care_plan()]
+    assert plan == [("C-1", "birthday_greeting", "birthday", True)]  # labour day was greeted
 
 
 def test_R_C9_revisits_follow_the_tier_and_missed_ones_are_flagged(
@@ -450,3 +539,9 @@ def test_a_customer_is_registered_once_and_their_profile_records_service_and_sat
     view = mem_loop.customer("C-1")
     assert (view["source"], view["preferences"]) == ("dealer", ["SUV", "EV"])
     assert (view["services"], view["satisfaction"]) == (2, Decimal("4.50"))
+
+
+def test_R_C9_a_29_february_birthday_falls_on_28_february_in_common_years() -> None:
+    assert on_or_after(2, 29, date(2026, 2, 20)) == date(2026, 2, 28)
+    assert on_or_after(2, 29, date(2027, 3, 1)) == date(2028, 2, 29)
+    assert before(2, 29, date(2027, 1, 1)) == date(2026, 2, 28)

@@ -20,6 +20,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -29,6 +30,7 @@ from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteDatastore
 
 from closedloop.application.store import EventStoreApp, creating_tables
+from closedloop.domain.customer import Customer
 from closedloop.domain.customer_values import Sealed
 from closedloop.domain.errors import InvalidInput, StoreUnavailable
 
@@ -288,6 +290,16 @@ class PersonalData:
             raise StoreUnavailable(
                 f"{MASTER_KEY_VARIABLE} is not the master key these customer keys were wrapped with"
             ) from None
+
+
+def birthday_of(store: EventStoreApp, customer: Customer) -> date | None:
+    """R-C9: the customer's birthday, opened for care only (placing a greeting, never shown);
+    None if not on file or erased (R-C2)."""
+    sealed = customer.personal.get("birthday")
+    if sealed is None:
+        return None
+    opened = PersonalData.of(store).unseal(customer.id, {"birthday": sealed})
+    return None if opened is None else date.fromisoformat(opened["birthday"])
 
 
 def _aad(customer_id: UUID, name: str) -> bytes:

@@ -9,6 +9,7 @@ import attrs
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from closedloop.domain.activity_values import BudgetLine, Change, Objective, Step, Window
+from closedloop.domain.care import Occasion
 from closedloop.domain.compliance import Evidence, Hit
 from closedloop.domain.customer_values import (
     ConsentChange,
@@ -85,6 +86,7 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "risk_grid": Grid,
     "customer_sealed": Sealed,
     "customer_points_lot": PointsLot,
+    "customer_occasion": Occasion,
     # in customer snapshots only
     "customer_purchase": Purchase,
     "customer_consent_change": ConsentChange,

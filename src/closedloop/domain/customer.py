@@ -36,6 +36,7 @@ from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
+from closedloop.domain.care import Occasion
 from closedloop.domain.customer_values import (
     PROFILE_FIELDS,
     Channel,
@@ -60,7 +61,7 @@ from closedloop.domain.customer_values import (
     taken_from,
     usable,
 )
-from closedloop.domain.errors import InvalidInput, require
+from closedloop.domain.errors import InvalidInput, RuleViolation, require
 from closedloop.domain.money import EXACT, Money, exact_sum
 from closedloop.domain.policy import CustomerPolicy
 
@@ -328,10 +329,18 @@ class Customer(LoopAggregate):
         contact_kind: str
         channel: str
         note: str
+        occasion: Occasion | None = None  # R-C9: a greeting's; recorded since greetings had one
 
         def apply(self, customer: Customer) -> None:
             customer.contacts.append(
-                Contact(self.contact_kind, self.channel, self.timestamp, self.actor_id, self.note)
+                Contact(
+                    self.contact_kind,
+                    self.channel,
+                    self.timestamp,
+                    self.actor_id,
+                    self.note,
+                    self.occasion,
+                )
             )
 
     class ServiceRecorded(LoopAggregate.Event):
@@ -695,12 +704,23 @@ class Customer(LoopAggregate):
         return True
 
     def contact(
-        self, actor: Actor, at: datetime, kind: ContactKind, channel: Channel, note: str
+        self,
+        actor: Actor,
+        at: datetime,
+        kind: ContactKind,
+        channel: Channel,
+        note: str,
+        *,
+        policy: CustomerPolicy,
+        occasion: Occasion | None = None,
     ) -> None:
         """R-C3: only with consent for the channel and the kind's purpose, valid now; R-C2:
-        an erased customer has no contact data left."""
+        an erased customer has no contact data left; R-C9: a greeting is for its occasion,
+        in the ``greeting_days_before`` days up to it, once."""
         kind, channel = ContactKind(kind), Channel(channel)
         self.require_personal_data("contact")
+        if kind.greeting:
+            self._require_greeting(kind, occasion, at.date(), policy)
         purpose = kind.purpose
         require(
             self.consent(channel, purpose, at),
@@ -715,7 +735,31 @@ class Customer(LoopAggregate):
             contact_kind=kind.value,
             channel=channel.value,
             note=note.strip(),
+            occasion=occasion if kind.greeting else None,
         )
+
+    def _require_greeting(
+        self, kind: ContactKind, occasion: Occasion | None, today: date, policy: CustomerPolicy
+    ) -> None:
+        if occasion is None:
+            what = "no birthday on file" if kind is ContactKind.BIRTHDAY_GREETING else "no holiday"
+            raise RuleViolation("R-C9", f"a {kind.value} to {self.label} needs an occasion: {what}")
+        first, last = occasion.window(policy.greeting_days_before)
+        require(
+            first <= today <= last,
+            "R-C9",
+            f"a {kind.value} for {occasion.name} on {occasion.on} is sent from {first} to "
+            f"{last}, not on {today}",
+        )
+        require(
+            not self.greeted(kind, occasion),
+            "R-C9",
+            f"{self.label} was already sent a {kind.value} for {occasion.name} on {occasion.on}",
+        )
+
+    def greeted(self, kind: ContactKind, occasion: Occasion) -> bool:
+        """R-C9: whether a ``kind`` greeting for ``occasion`` was sent."""
+        return any(c.kind is kind and c.occasion == occasion for c in self.contacts)
 
     def record_service(
         self, actor: Actor, at: datetime, note: str, satisfaction: int | None

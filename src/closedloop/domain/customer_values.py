@@ -14,6 +14,7 @@ from enum import StrEnum
 
 import attrs
 
+from closedloop.domain.care import Occasion
 from closedloop.domain.money import Money
 
 #: R-C1: the fields held only encrypted, each customer under their own key.
@@ -43,6 +44,11 @@ class ContactKind(StrEnum):
     REVISIT = "revisit"
     INVITATION = "invitation"
     RECOMMENDATION = "recommendation"
+
+    @property
+    def greeting(self) -> bool:
+        """R-C9: a greeting belongs to an occasion (a birthday, a holiday)."""
+        return self in (ContactKind.BIRTHDAY_GREETING, ContactKind.HOLIDAY_GREETING)
 
     @property
     def purpose(self) -> Purpose:
@@ -203,6 +209,8 @@ class Contact:
     at: datetime
     actor_id: str
     note: str
+    #: R-C9: the birthday or holiday a greeting was for (none before greetings had one)
+    occasion: Occasion | None = None
 
 
 @attrs.frozen

@@ -12,6 +12,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt, ValidationError, model_validator
 
+from closedloop.domain.care import holiday_days
 from closedloop.domain.compliance import (
     DEFAULT_ALLOWED,
     DEFAULT_LEXICON_VERSION,
@@ -119,6 +120,25 @@ class CustomerPolicy(_Section):
     # R-C9: revisit cadence (high-value monthly, core quarterly; ordinary ones are not due)
     high_value_revisit_days: PositiveInt = 30
     core_revisit_days: PositiveInt = 90
+    # R-C9: greetings are sent in the days up to their occasion, for the calendar's holidays
+    # (MM-DD every year, YYYY-MM-DD that year only: the Spring Festival moves)
+    greeting_days_before: int = Field(default=7, ge=0)
+    holidays: dict[str, str] = Field(
+        default_factory=lambda: {
+            "new_year": "01-01",
+            "labour_day": "05-01",
+            "national_day": "10-01",
+        }
+    )
+
+    @model_validator(mode="after")
+    def _holidays_are_days(self) -> Self:
+        for spec in self.holidays.values():
+            try:
+                holiday_days(spec)
+            except InvalidInput as error:
+                raise ValueError(str(error)) from None
+        return self
 
     @model_validator(mode="after")
     def _tiers_ascend(self) -> Self:

@@ -17,9 +17,10 @@ from pydantic import Field
 from closedloop.application.catalogue import Result, catalogue
 from closedloop.application.inputs import Day, Input, MoneyIn, Ref, Text
 from closedloop.application.listing import listed_ids
-from closedloop.application.personal_data import ERASED, PersonalData
+from closedloop.application.personal_data import ERASED, PersonalData, birthday_of
 from closedloop.application.unit_of_work import UnitOfWork
 from closedloop.domain.actor import Actor
+from closedloop.domain.care import Occasion, birthday_occasions, holiday
 from closedloop.domain.customer import Customer, referral_chain
 from closedloop.domain.customer_values import (
     PERSONAL_FIELDS,
@@ -285,14 +286,39 @@ class ContactCustomer(Input):
     kind: ContactKindName
     channel: ChannelName
     note: str = ""
+    holiday: str | None = Field(None, description="a holiday greeting's holiday (R-C9)")
 
 
 @catalogue.command("customer.contact", permission="record")
 def contact(uow: UnitOfWork, actor: Actor, args: ContactCustomer) -> Result:
-    """Greet, invite, recommend or revisit: only with valid consent (R-C3, R-C9)."""
+    """Greet, invite, recommend or revisit: only with valid consent (R-C3); a greeting in
+    the days up to its birthday or holiday, once (R-C9)."""
     customer = uow.get(Customer, args.customer)
-    customer.contact(actor, uow.now, ContactKind(args.kind), Channel(args.channel), args.note)
+    kind = ContactKind(args.kind)
+    customer.contact(
+        actor,
+        uow.now,
+        kind,
+        Channel(args.channel),
+        args.note,
+        policy=uow.policy.customer,
+        occasion=greeting_occasion(uow, customer, kind, args.holiday),
+    )
     return outcome(customer)
+
+
+def greeting_occasion(
+    uow: UnitOfWork, customer: Customer, kind: ContactKind, holiday_name: str | None
+) -> Occasion | None:
+    """R-C9: the occasion a greeting is for: the customer's next birthday (opened here, only
+    to place it: R-C1), or the named holiday's next day; None where there is none."""
+    today = uow.now.date()
+    if kind is ContactKind.HOLIDAY_GREETING and holiday_name is not None:
+        return holiday(uow.policy.customer.holidays, holiday_name.strip(), today)
+    if kind is ContactKind.BIRTHDAY_GREETING:
+        born = birthday_of(uow.store, customer)
+        return None if born is None else birthday_occasions(born, today)[1]
+    return None
 
 
 class RecordService(Input):
