@@ -73,6 +73,8 @@ def received(loop: ClosedLoop, ref: str = "CMP-1", **overrides: Any) -> dict[str
         "channel": "phone",
         **overrides,
     }
+    if args["customer"] not in {view["ref"] for view in loop.customers()}:
+        loop.execute("customer.register", LI, {"ref": args["customer"], "name": "王伟"})
     return loop.execute("complaint.receive", LI, args)
 
 

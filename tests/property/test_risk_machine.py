@@ -44,6 +44,7 @@ class RiskComplaintMachine(RuleBasedStateMachine):
         self.loop.execute(
             "risk.register", LI, {"ref": "R", "title": "t", "category": "market", "owner": LI.id}
         )
+        self.loop.execute("customer.register", LI, {"ref": "K", "name": "王伟"})
         self.loop.execute("complaint.receive", LI, {"ref": "C", "customer": "K", "subject": "s"})
         self.received = self.clock.now()
         # the risk's model

@@ -14,6 +14,7 @@ from closedloop import (
     FixedClock,
     InvalidInput,
     NotAuthorised,
+    NotFound,
     Policy,
     RuleViolation,
 )
@@ -35,6 +36,17 @@ def feedback(loop: ClosedLoop, satisfied: bool, comment: str = "") -> dict[str, 
         LI,
         {"complaint": "CMP-1", "satisfied": satisfied, "comment": comment},
     )
+
+
+def test_R_C7_a_complaint_naming_a_customer_that_does_not_exist_is_refused(
+    loop: ClosedLoop,
+) -> None:
+    args = {"ref": "CMP-1", "customer": "CUST-404", "subject": "delivery two weeks late"}
+    with pytest.raises(NotFound, match="no customer CUST-404"):
+        loop.execute("complaint.receive", LI, args)
+    assert (loop.position(), loop.complaints()) == (0, [])
+    loop.execute("customer.register", LI, {"ref": "CUST-404", "name": "王伟"})
+    assert loop.execute("complaint.receive", LI, args)["status"] == "received"
 
 
 def test_R_C7_received_acknowledged_resolved_feedback_closed(loop: ClosedLoop) -> None:

@@ -16,6 +16,7 @@ from closedloop.application.inputs import Day, Input, Ref, Text
 from closedloop.application.unit_of_work import UnitOfWork
 from closedloop.domain.actor import Actor
 from closedloop.domain.complaint import Complaint
+from closedloop.domain.customer import Customer
 from closedloop.domain.ids import aggregate_id, new_id
 from closedloop.domain.rectification import Rectification, Source
 
@@ -40,7 +41,9 @@ class ReceiveComplaint(Input):
 
 @catalogue.command("complaint.receive", permission="record")
 def receive(uow: UnitOfWork, actor: Actor, args: ReceiveComplaint) -> Result:
-    """Receive a complaint; its acknowledge and resolve SLA clocks start now (R-C7)."""
+    """Receive a complaint from a registered customer (else ``NotFound``); its acknowledge
+    and resolve SLA clocks start now (R-C7)."""
+    uow.get(Customer, args.customer)
     policy = uow.policy.customer
     complaint = Complaint.receive(
         id=new_id(Complaint.KIND, args.ref),
