@@ -52,6 +52,18 @@ def test_R_C9_list_customers_flags_missed_revisits(store: str) -> None:
     assert "C-2" not in late.output  # ordinary: no revisits due
 
 
+def test_R_C9_list_care_shows_the_care_plan_with_missed_care_first(store: str) -> None:
+    """As of 2026-04-28: C-1's core revisit (due 2026-04-05) was missed; labour day is near
+    for C-1, who has care consent (C-2 has none)."""
+    done = cli("list", "care", "--store", store, "--as-of", "2026-04-28", "--json")
+    assert done.exit_code == 0, done.output
+    plan = [(t["customer"], t["care"], t["missed"]) for t in json.loads(done.output)]
+    assert plan == [("C-1", "revisit", True), ("C-1", "holiday_greeting", False)]
+    table = cli("list", "care", "--store", store, "--as-of", "2026-04-28")
+    assert "labour day" in table.output
+    assert "missed" in table.output
+
+
 def test_show_customer_unknown_is_not_found(store: str) -> None:
     done = cli("show", "customer", "NOBODY", "--store", store)
     assert done.exit_code == 5

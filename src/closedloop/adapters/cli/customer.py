@@ -48,6 +48,13 @@ _lists(
     Only("--missed-revisits", "missed_revisits", "only those whose revisit is overdue"),
 )
 
+_lists(
+    "care",
+    ClosedLoop.care_plan,
+    render_customer.care_table,
+    "The care plan (R-C9): greetings and revisits due now, and the care that was missed.",
+)
+
 
 @import_app.command("customers")
 def import_customers(

@@ -109,6 +109,22 @@ def customers_table(views: Sequence[Mapping[str, Any]]) -> Table:
     return table
 
 
+def care_table(tasks: Sequence[Mapping[str, Any]]) -> Table:
+    """R-C9: greetings and revisits due, missed ones first and in red."""
+    table = Table(title="care plan", title_justify="left")
+    for column in ("customer", "care", "occasion", "due", ""):
+        table.add_column(column, no_wrap=True)
+    for task in tasks:
+        table.add_row(
+            Text(task["customer"]),
+            Text(task["care"].replace("_", " ")),
+            Text(task["occasion"].replace("_", " ")),
+            Text(show(task["due"]) if task["due"] is not None else "this week"),
+            Text("missed", style="bold red") if task["missed"] else Text("due"),
+        )
+    return table
+
+
 def import_report(kind: str, counts: Mapping[str, int], rejected: Sequence[ImportedRow]) -> Text:
     """``line 7: phone: String should match …`` per rejected row, then the counts."""
     text = Text()
