@@ -22,7 +22,7 @@ def test_customers_benchmark_prints_snapshot_and_replay_times() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "| purchases | events | snapshot load ms | full replay ms | view ms |" in done.stdout
+    assert "| purchases | events | raw eventsourcing get ms | snapshot load ms |" in done.stdout
     assert "| 250 | 252 |" in done.stdout  # registered, 250 purchases, one tier change
 
 
