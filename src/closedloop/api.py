@@ -70,7 +70,8 @@ class ClosedLoop:
     ``sqlite:///closedloop.db``) or ``postgresql://user@host:port/db``. ``policy``: a
     :class:`Policy` or a TOML/JSON file. ``clock``: anything with ``now()``.
     ``group_commit``: save commands issued at once from several threads in one transaction
-    (``True``, or a :class:`Batching` with its window and batch size).
+    (``True``, or a :class:`Batching` with its window and batch size; ``None`` or ``False``:
+    one transaction per command).
     """
 
     def __init__(
@@ -79,7 +80,7 @@ class ClosedLoop:
         *,
         policy: Policy | str | Path | None = None,
         clock: Clock | None = None,
-        group_commit: bool | Batching = False,
+        group_commit: bool | Batching | None = False,
     ) -> None:
         self.store_url = store_url(store)
         if isinstance(policy, Policy):

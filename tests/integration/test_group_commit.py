@@ -302,3 +302,18 @@ def test_sqlite_files_are_flushed_at_every_commit(tmp_path: Path) -> None:
         with loop._store.recorder.datastore.transaction(commit=False) as cursor:  # type: ignore[attr-defined]
             cursor.execute("PRAGMA synchronous")
             assert cursor.fetchone()[0] == 2  # FULL
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("off", None), ("", Batching()), ("5", Batching(window=0.005)), (" 0 ", Batching(window=0))],
+)
+def test_a_servers_group_commit_setting_is_off_or_a_window_in_milliseconds(
+    setting: str, expected: Batching | None
+) -> None:
+    assert Batching.from_setting(setting) == expected
+
+
+def test_a_malformed_group_commit_setting_is_invalid_input_naming_the_variable() -> None:
+    with pytest.raises(InvalidInput, match="CLOSEDLOOP_GROUP_COMMIT is 'off' or a window"):
+        Batching.from_setting("fast")

@@ -32,6 +32,8 @@ from closedloop.domain.errors import InvalidInput
 #: Long enough for commands running at once to meet, short beside a PostgreSQL round trip.
 DEFAULT_WINDOW = 0.002
 DEFAULT_MAX_BATCH = 64
+#: A server worker's setting: ``off``, or the window in milliseconds (empty: the default).
+GROUP_COMMIT_VARIABLE = "CLOSEDLOOP_GROUP_COMMIT"
 
 
 @attrs.frozen
@@ -46,6 +48,23 @@ class Batching:
             raise InvalidInput(f"group commit window is 0 to 1 seconds, not {self.window}")
         if self.max_batch < 1:
             raise InvalidInput(f"group commit batch size is at least 1, not {self.max_batch}")
+
+    @classmethod
+    def from_setting(cls, text: str) -> Batching | None:
+        """``off`` (None: one transaction per command), a window in milliseconds, or the
+        default batching for an empty setting."""
+        text = text.strip()
+        if text.lower() == "off":
+            return None
+        if not text:
+            return cls()
+        try:
+            window = float(text) / 1000
+        except ValueError:
+            raise InvalidInput(
+                f"{GROUP_COMMIT_VARIABLE} is 'off' or a window in milliseconds, not {text!r}"
+            ) from None
+        return cls(window=window)
 
 
 @attrs.define(eq=False)
