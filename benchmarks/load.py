@@ -17,7 +17,8 @@ created target and its status), no refused command's, every conflict must have r
 client as a 409, no request may have got a 5xx, the audit chain must verify and every
 evaluation view must equal its rebuild from the whole history. Raw ``eventsourcing`` (one
 command per transaction, one thread: ``benchmarks/commands.py``'s raw side) is measured on
-the same kind of store in the same run, and every rate is also given as its multiple.
+the same kind of store in the same run (before and after the rest: the mean is the
+baseline), and every rate is also given as its multiple.
 Group commit's goal: at 16 clients, ≥ 5× the throughput without it.
 
     python benchmarks/load.py [--seconds 60] [--clients 16] [--workers 1,2,4]
@@ -519,7 +520,7 @@ def main() -> None:
     if not options.no_comparison:
         configurations.append((1, False))
     with fresh_store(options.store) as url:
-        raw = raw_rate(url, options.raw_seconds)
+        raw_before = raw_rate(url, options.raw_seconds)
     local = []
     for group_commit in (False, True):
         with fresh_store(options.store) as url:
@@ -530,7 +531,10 @@ def main() -> None:
             runs.append(
                 run(url, workers, group_commit, options.clients, options.seconds, options.requests)
             )
-    report(options, raw, runs, local)
+    with fresh_store(options.store) as url:
+        raw_after = raw_rate(url, options.raw_seconds)
+    report(options, (raw_before + raw_after) / 2, runs, local)
+    print(f"raw eventsourcing before the runs {raw_before:,.0f} cmd/s, after {raw_after:,.0f}")
     if any(r.problems for r in [*runs, *local]):
         sys.exit(1)
 

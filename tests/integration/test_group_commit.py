@@ -166,7 +166,7 @@ def test_a_loser_that_stated_its_expected_version_gets_a_conflict_the_rest_commi
     assert grouped.reader().get(Target, "OTHER").version == 1
 
 
-def test_a_command_failing_to_save_leaves_the_others_committed_and_itself_absent(
+def test_R_G4_a_command_failing_to_save_in_a_batch_leaves_the_others_committed_and_itself_absent(
     grouped: ClosedLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     approved_revenue_target(grouped)
@@ -218,7 +218,7 @@ def test_a_store_failure_in_a_batch_fails_each_command_clearly_and_records_nothi
     assert grouped.position() == before
 
 
-def test_a_refused_command_never_enters_the_batch_and_fails_no_other(
+def test_R_G4_a_refused_command_never_enters_the_batch_and_fails_no_other(
     grouped: ClosedLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     approved_revenue_target(grouped)
