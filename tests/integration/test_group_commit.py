@@ -317,3 +317,22 @@ def test_a_servers_group_commit_setting_is_off_or_a_window_in_milliseconds(
 def test_a_malformed_group_commit_setting_is_invalid_input_naming_the_variable() -> None:
     with pytest.raises(InvalidInput, match="CLOSEDLOOP_GROUP_COMMIT is 'off' or a window"):
         Batching.from_setting("fast")
+
+
+def test_a_batch_takes_at_most_max_batch_commands_the_rest_lead_the_next(
+    store_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with ClosedLoop(store_url, clock=clock, group_commit=Batching(0.5, 2)) as small:
+        for n in range(5):
+            approved_revenue_target(small, f"T-{n}")
+        saves = Saves(monkeypatch)
+        Together(5, monkeypatch)
+
+        def actual(ref: str) -> Any:
+            args = {"target": ref, "value": "5", "as_of": "2026-01-31", "source": "ERP"}
+            return small.execute("target.record_actual", LI, args)
+
+        outcomes = together(*(lambda n=n: actual(f"T-{n}") for n in range(5)))
+
+        assert all(isinstance(o, dict) for o in outcomes), outcomes
+        assert sorted(commands for commands, _ in saves.committed) == [1, 2, 2]

@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from closedloop.application.catalogue import Catalogue, Command, Result
 from closedloop.application.clock import Clock
-from closedloop.application.group_commit import GroupCommit
+from closedloop.application.group_commit import Arrival, GroupCommit
 from closedloop.application.inputs import ActorIn, Input, invalid_input
 from closedloop.application.store import EventStoreApp
 from closedloop.application.unit_of_work import Staged, UnitOfWork, save_staged
@@ -74,7 +74,7 @@ class Dispatcher:
             if key is not None and key in self.store.repository:
                 earlier: Request = self.store.repository.get(key)
                 return earlier.replayed(name, fingerprint)
-            with self._on_the_way():
+            with self._arriving() as arrival:
                 uow = UnitOfWork(self.store, self.policy, self.clock.now(), expected_version)
                 result = command.handler(uow, who, data)
                 if request_id is not None:
@@ -89,31 +89,31 @@ class Dispatcher:
                         )
                     )
                 staged = uow.stage()
-            try:
-                if staged is not None:
-                    self._save(staged)
-            except IntegrityError:
-                if key is not None and key in self.store.repository:
-                    continue  # a concurrent duplicate was first: return what it recorded
-                if expected_version is not None or attempt >= self.max_attempts:
-                    raise ConcurrencyConflict(
-                        f"{name}: another command changed the same record first; "
-                        "reload and try again"
-                    ) from None
-                _back_off(attempt)
-                attempt += 1
-            else:
-                return result
+                try:
+                    if staged is not None:
+                        self._save(staged, arrival)
+                except IntegrityError:
+                    if key is not None and key in self.store.repository:
+                        continue  # a concurrent duplicate was first: return what it recorded
+                    if expected_version is not None or attempt >= self.max_attempts:
+                        raise ConcurrencyConflict(
+                            f"{name}: another command changed the same record first; "
+                            "reload and try again"
+                        ) from None
+                    _back_off(attempt)
+                    attempt += 1
+                else:
+                    return result
 
-    def _on_the_way(self) -> AbstractContextManager[None]:
-        return nullcontext() if self.group_commit is None else self.group_commit.on_the_way()
+    def _arriving(self) -> AbstractContextManager[Arrival | None]:
+        return nullcontext() if self.group_commit is None else self.group_commit.arriving()
 
-    def _save(self, staged: Staged) -> None:
+    def _save(self, staged: Staged, arrival: Arrival | None) -> None:
         """One transaction for this command alone, or for its group."""
         if self.group_commit is None:
             save_staged(self.store, [staged])
         else:
-            self.group_commit.save(staged)
+            self.group_commit.save(staged, arrival)
 
     def authorise(self, actor: Actor, command: Command) -> None:
         """R-G2: the actor's roles must grant the command's permission."""

@@ -68,6 +68,13 @@ class Batching:
 
 
 @attrs.define(eq=False)
+class Arrival:
+    """A command on its way to ``GroupCommit.save``; ``joined`` once it is in a batch."""
+
+    joined: bool = False
+
+
+@attrs.define(eq=False)
 class _Entry:
     staged: Staged
     error: BaseException | None = None
@@ -91,26 +98,31 @@ class GroupCommit:
         self._on_the_way = 0
 
     @contextmanager
-    def on_the_way(self) -> Iterator[None]:
-        """Counts a command while it is handled (before its ``save``), so a leader waits
-        only while someone may still join its batch."""
+    def arriving(self) -> Iterator[Arrival]:
+        """Counts a command from its start until it joins a batch (in ``save``, atomically),
+        so a leader waits only while someone may still join."""
+        arrival = Arrival()
         with self._lock:
             self._on_the_way += 1
         try:
-            yield
+            yield arrival
         finally:
             with self._lock:
-                self._on_the_way -= 1
-                self._lock.notify_all()
+                if not arrival.joined:  # refused, or nothing to save
+                    self._on_the_way -= 1
+                    self._lock.notify_all()
 
-    def save(self, staged: Staged) -> None:
+    def save(self, staged: Staged, arrival: Arrival | None = None) -> None:
         """Save ``staged`` in the open batch (or lead a new one); raises what its own save
         raised, ``IntegrityError`` for a lost race."""
         entry = _Entry(staged)
         with self._lock:
+            if arrival is not None and not arrival.joined:
+                arrival.joined = True
+                self._on_the_way -= 1
             batch = self._open
             leads = batch is None or len(batch.entries) >= self.batching.max_batch
-            if batch is None or leads:
+            if leads or batch is None:  # (the second test only narrows the type)
                 batch = self._open = _Batch()
             batch.entries.append(entry)
             self._lock.notify_all()
