@@ -49,7 +49,7 @@ import httpx
 from commands import PG_DSN, PG_URL, postgres_missing, raw_side
 from table import print_table
 
-from closedloop import Actor, ClosedLoop
+from closedloop import Actor, ClosedLoop, NotFound
 from closedloop.adapters.http.keys import hash_key
 
 GOAL = 5.0
@@ -170,6 +170,7 @@ class Client:
     purchases: int = 0
     created: dict[str, str] = field(default_factory=dict)  # ref -> status expected
     refused_creations: list[str] = field(default_factory=list)
+    refused_registrations: list[str] = field(default_factory=list)
     registered: list[str] = field(default_factory=list)
     unexpected: list[str] = field(default_factory=list)
     writes: int = 0
@@ -264,8 +265,12 @@ class Client:
         return None
 
     def _register(self, n: int) -> None:
+        """Like a target's creation, a registration appends to its kind's listing."""
         ref = f"CN-{self.number}-{n}"
-        if self._accepted(self._send(LI, "customer.register", customer_args(ref)), "register"):
+        response = self._send(LI, "customer.register", customer_args(ref))
+        if response.status_code == 409:
+            self.refused_registrations.append(ref)
+        elif self._accepted(response, "register"):
             self.registered.append(ref)
 
     def _read(self, n: int) -> None:
@@ -308,7 +313,10 @@ class Run:
 
     @property
     def conflicts(self) -> int:
-        return sum(len(c.hot_refused) + len(c.refused_creations) for c in self.clients)
+        return sum(
+            len(c.hot_refused) + len(c.refused_creations) + len(c.refused_registrations)
+            for c in self.clients
+        )
 
 
 def free_port() -> int:
@@ -398,6 +406,10 @@ def check(url: str, crowd: list[Client]) -> list[str]:
                     problems.append(f"{ref}: not {status}")
             for ref in c.registered:
                 loop.customer(ref)
+            for ref in c.refused_registrations:
+                with contextlib.suppress(NotFound):
+                    loop.customer(ref)
+                    problems.append(f"{ref}: registered, though its client was told 409")
         hot = sorted(str(m["value"]) for m in loop.target(HOT)["measurements"])
         accepted = sorted(str(Decimal(v)) for c in crowd for v in c.hot)
         if hot != accepted:
