@@ -6,6 +6,7 @@ extras, imported only by the adapters that need them.
 
 from closedloop.api import ClosedLoop
 from closedloop.application.clock import Clock, FixedClock, SystemClock
+from closedloop.application.group_commit import Batching
 from closedloop.domain.actor import Actor
 from closedloop.domain.errors import (
     ClosedLoopError,
@@ -22,6 +23,7 @@ from closedloop.domain.policy import Policy
 
 __all__ = [
     "Actor",
+    "Batching",
     "Clock",
     "ClosedLoop",
     "ClosedLoopError",

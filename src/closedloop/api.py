@@ -16,6 +16,7 @@ from closedloop.application.bulk import RowOutcome, run_rows
 from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
+from closedloop.application.group_commit import Batching, GroupCommit
 from closedloop.application.inputs import Input
 from closedloop.application.personal_data import PersonalData, birthday_of
 from closedloop.application.policy_file import load_policy
@@ -69,6 +70,9 @@ class ClosedLoop:
     ``store``: ``memory:``, ``sqlite:///path.db`` (default ``$CLOSEDLOOP_STORE`` or
     ``sqlite:///closedloop.db``) or ``postgresql://user@host:port/db``. ``policy``: a
     :class:`Policy` or a TOML/JSON file. ``clock``: anything with ``now()``.
+    ``group_commit``: save commands issued at once from several threads in one transaction
+    (``True``, or a :class:`Batching` with its window and batch size; ``None`` or ``False``:
+    one transaction per command).
     """
 
     def __init__(
@@ -77,6 +81,7 @@ class ClosedLoop:
         *,
         policy: Policy | str | Path | None = None,
         clock: Clock | None = None,
+        group_commit: bool | Batching | None = False,
     ) -> None:
         self.store_url = store_url(store)
         if isinstance(policy, Policy):
@@ -93,7 +98,11 @@ class ClosedLoop:
         except PersistenceError as error:
             self._store.close()
             raise StoreUnavailable(f"cannot open the customer key table: {error}") from None
-        self._dispatcher = Dispatcher(self._store, self.policy, self.clock, catalogue)
+        batching = Batching() if group_commit is True else group_commit or None
+        group = GroupCommit(self._store, batching) if batching is not None else None
+        self._dispatcher = Dispatcher(
+            self._store, self.policy, self.clock, catalogue, group_commit=group
+        )
         self._views = Views(self._store)
 
     # --- commands ----------------------------------------------------------------------------

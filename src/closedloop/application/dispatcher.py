@@ -7,6 +7,10 @@ conflict instead.
 A command may carry a ``request_id``: its record (:class:`~closedloop.domain.request.Request`)
 is saved in the same transaction as the command's events, and a retry with the same id
 returns the first result and records nothing new.
+
+With a :class:`~closedloop.application.group_commit.GroupCommit`, the changes are saved in
+one transaction with those of the commands running beside it; rules are checked before,
+so a refused command never enters a batch.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import json
 import random
 import time
 from collections.abc import Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -23,9 +28,10 @@ from pydantic import ValidationError
 
 from closedloop.application.catalogue import Catalogue, Command, Result
 from closedloop.application.clock import Clock
+from closedloop.application.group_commit import Arrival, GroupCommit
 from closedloop.application.inputs import ActorIn, Input, invalid_input
 from closedloop.application.store import EventStoreApp
-from closedloop.application.unit_of_work import UnitOfWork
+from closedloop.application.unit_of_work import Staged, UnitOfWork, save_staged
 from closedloop.domain.actor import Actor
 from closedloop.domain.errors import ConcurrencyConflict, InvalidInput, NotAuthorised
 from closedloop.domain.policy import Policy
@@ -40,12 +46,14 @@ class Dispatcher:
         clock: Clock,
         catalogue: Catalogue,
         max_attempts: int = 5,
+        group_commit: GroupCommit | None = None,
     ) -> None:
         self.store = store
         self.policy = policy
         self.clock = clock
         self.catalogue = catalogue
         self.max_attempts = max_attempts
+        self.group_commit = group_commit
 
     def execute(
         self,
@@ -66,33 +74,46 @@ class Dispatcher:
             if key is not None and key in self.store.repository:
                 earlier: Request = self.store.repository.get(key)
                 return earlier.replayed(name, fingerprint)
-            uow = UnitOfWork(self.store, self.policy, self.clock.now(), expected_version)
-            result = command.handler(uow, who, data)
-            if request_id is not None:
-                uow.record(
-                    Request.handled(
-                        actor=who,
-                        at=uow.now,
-                        request_id=request_id,
-                        command=name,
-                        fingerprint=fingerprint,
-                        result=result,
+            with self._arriving() as arrival:
+                uow = UnitOfWork(self.store, self.policy, self.clock.now(), expected_version)
+                result = command.handler(uow, who, data)
+                if request_id is not None:
+                    uow.record(
+                        Request.handled(
+                            actor=who,
+                            at=uow.now,
+                            request_id=request_id,
+                            command=name,
+                            fingerprint=fingerprint,
+                            result=result,
+                        )
                     )
-                )
-            try:
-                uow.commit()
-            except IntegrityError:
-                if key is not None and key in self.store.repository:
-                    continue  # a concurrent duplicate was first: return what it recorded
-                if expected_version is not None or attempt >= self.max_attempts:
-                    raise ConcurrencyConflict(
-                        f"{name}: another command changed the same record first; "
-                        "reload and try again"
-                    ) from None
-                _back_off(attempt)
-                attempt += 1
-            else:
-                return result
+                staged = uow.stage()
+                try:
+                    if staged is not None:
+                        self._save(staged, arrival)
+                except IntegrityError:
+                    if key is not None and key in self.store.repository:
+                        continue  # a concurrent duplicate was first: return what it recorded
+                    if expected_version is not None or attempt >= self.max_attempts:
+                        raise ConcurrencyConflict(
+                            f"{name}: another command changed the same record first; "
+                            "reload and try again"
+                        ) from None
+                    _back_off(attempt)
+                    attempt += 1
+                else:
+                    return result
+
+    def _arriving(self) -> AbstractContextManager[Arrival | None]:
+        return nullcontext() if self.group_commit is None else self.group_commit.arriving()
+
+    def _save(self, staged: Staged, arrival: Arrival | None) -> None:
+        """One transaction for this command alone, or for its group."""
+        if self.group_commit is None:
+            save_staged(self.store, [staged])
+        else:
+            self.group_commit.save(staged, arrival)
 
     def authorise(self, actor: Actor, command: Command) -> None:
         """R-G2: the actor's roles must grant the command's permission."""

@@ -5,7 +5,7 @@ The listing event is saved in the same transaction as the aggregate it names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from uuid import UUID, uuid5
 
@@ -25,9 +25,9 @@ def _log(store: EventStoreApp, kind: str) -> EventSourcedLog[Listed]:
 
 
 def listed(
-    store: EventStoreApp, kind: str, aggregate_ids: list[UUID], at: datetime
+    store: EventStoreApp, kind: str, entries: Sequence[tuple[UUID, datetime]]
 ) -> list[Listed]:
-    """The events that append ``aggregate_ids`` to the ``kind`` listing."""
+    """The events that append each ``(aggregate_id, at)`` to the ``kind`` listing."""
     log = _log(store, kind)
     last = log.get_last()
     start = 1 if last is None else last.originator_version + 1
@@ -38,7 +38,7 @@ def listed(
             timestamp=at,
             aggregate_id=aggregate_id,
         )
-        for offset, aggregate_id in enumerate(aggregate_ids)
+        for offset, (aggregate_id, at) in enumerate(entries)
     ]
 
 

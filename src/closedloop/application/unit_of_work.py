@@ -1,7 +1,10 @@
 """One command, one unit of work: load what it needs, collect what it changes, save it all at once.
 
 Every aggregate a handler touches is saved in one ``Application.save`` call, which the
-library records in one transaction: a command is all or nothing (R-G4).
+library records in one transaction: a command is all or nothing (R-G4). What a command
+saves is first taken out of its aggregates as :class:`Staged` changes, so that several
+commands' changes can also be saved in one transaction (``group_commit``) and, when that
+fails, each again on its own.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
 
+import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import CanMutateAggregate
 
@@ -24,6 +28,36 @@ from closedloop.domain.ids import aggregate_id
 from closedloop.domain.policy import Policy
 
 A = TypeVar("A", bound=LoopAggregate)
+
+
+@attrs.frozen
+class Staged:
+    """One command's changes, taken out of its aggregates and ready to save."""
+
+    #: Every changed aggregate's new events (a request's record included), in order.
+    events: list[CanMutateAggregate[UUID]]
+    #: The changed aggregates, for the library's snapshots.
+    aggregates: list[LoopAggregate]
+    #: New aggregates to list: ``(kind, id)``, listed at ``now``.
+    new: list[tuple[str, UUID]]
+    now: datetime
+
+
+def save_staged(store: EventStoreApp, staged: Iterable[Staged]) -> int:
+    """Save the changes of every ``staged`` command in one transaction, with the listing
+    events of their new aggregates (numbered across all of them); the events recorded.
+
+    A lost race raises the library's ``IntegrityError`` and saves nothing.
+    """
+    commands = list(staged)
+    by_kind: dict[str, list[tuple[UUID, datetime]]] = {}
+    for command in commands:
+        for kind, agg_id in command.new:
+            by_kind.setdefault(kind, []).append((agg_id, command.now))
+    listings = [event for kind, new in by_kind.items() for event in listed(store, kind, new)]
+    events = [event for command in commands for event in command.events]
+    aggregates = [aggregate for command in commands for aggregate in command.aggregates]
+    return len(store.save(*events, *listings, *aggregates))
 
 
 class UnitOfWork:
@@ -123,8 +157,9 @@ class UnitOfWork:
         (a request's record: every request would otherwise contend for one listing)."""
         self._unlisted.append(aggregate)
 
-    def commit(self) -> int:
-        """Save every change in one transaction; a lost race raises ``IntegrityError``."""
+    def stage(self) -> Staged | None:
+        """Run the ``before_commit`` actions and take every change out of the aggregates
+        (None when nothing changed); this unit of work is spent afterwards."""
         for action in self._before_commit:
             action()
         changed = [
@@ -133,16 +168,15 @@ class UnitOfWork:
             if a.pending_events
         ]
         if not changed:
-            return 0
-        by_kind: dict[str, list[UUID]] = {}
-        for aggregate in self._new.values():
-            by_kind.setdefault(aggregate.KIND, []).append(aggregate.id)
-        listings = [
-            event
-            for kind, ids in by_kind.items()
-            for event in listed(self.store, kind, ids, self.now)
-        ]
-        return len(self.store.save(*changed, *listings))
+            return None
+        events = [event for aggregate in changed for event in aggregate.collect_events()]
+        new = [(aggregate.KIND, aggregate.id) for aggregate in self._new.values()]
+        return Staged(events, changed, new, self.now)
+
+    def commit(self) -> int:
+        """Save every change in one transaction; a lost race raises ``IntegrityError``."""
+        staged = self.stage()
+        return 0 if staged is None else save_staged(self.store, [staged])
 
 
 def _project(aggregate: Any, events: Iterable[CanMutateAggregate[UUID]]) -> Any:

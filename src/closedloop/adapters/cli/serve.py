@@ -1,8 +1,9 @@
 """``closedloop serve``: the HTTP adapter under uvicorn (needs the ``http`` extra).
 
 Each worker builds its app from environment variables (``$CLOSEDLOOP_STORE``,
-``$CLOSEDLOOP_POLICY``, ``$CLOSEDLOOP_AUTH``), which this command sets from its options
-after checking them, so a bad file or store is one clear error here, not one per worker.
+``$CLOSEDLOOP_POLICY``, ``$CLOSEDLOOP_AUTH``, ``$CLOSEDLOOP_GROUP_COMMIT``), which this
+command sets from its options after checking them, so a bad file or store is one clear
+error here, not one per worker.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import typer
 from closedloop.adapters.http.keys import AUTH_VARIABLE, Keyring, hash_key
 from closedloop.adapters.store import STORE_VARIABLE, store_url
 from closedloop.api import ClosedLoop
+from closedloop.application.group_commit import GROUP_COMMIT_VARIABLE
 from closedloop.application.policy_file import POLICY_VARIABLE
 from closedloop.domain.errors import InvalidInput
 
@@ -49,6 +51,16 @@ def serve(
         ),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    group_commit: Annotated[
+        bool,
+        typer.Option(
+            help="save the commands a worker runs at once in one transaction (docs/embedding.md)"
+        ),
+    ] = True,
+    group_window: Annotated[
+        float,
+        typer.Option("--group-window", metavar="MS", min=0, max=1000, help="group commit window"),
+    ] = 2.0,
     hash_keys: Annotated[
         bool,
         typer.Option(
@@ -77,6 +89,7 @@ def serve(
         raise InvalidInput("--workers above 1 needs a shared store: each would have its own memory")
     Keyring.load(auth)
     ClosedLoop(url, policy=policy).close()  # the store opens and the policy is valid
+    os.environ[GROUP_COMMIT_VARIABLE] = f"{group_window:g}" if group_commit else "off"
     os.environ[STORE_VARIABLE] = url
     os.environ[AUTH_VARIABLE] = str(auth.resolve())
     if policy is not None:

@@ -18,6 +18,7 @@ from closedloop.adapters.http.exact import ExactRoute
 from closedloop.adapters.http.keys import AUTH_VARIABLE, Keyring
 from closedloop.adapters.http.queries import add_query_routes
 from closedloop.api import ClosedLoop
+from closedloop.application.group_commit import GROUP_COMMIT_VARIABLE, Batching
 from closedloop.application.policy_file import POLICY_VARIABLE
 
 
@@ -50,7 +51,11 @@ def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -
 
 def app_from_env() -> FastAPI:
     """The app each ``closedloop serve`` worker builds: ``$CLOSEDLOOP_STORE``,
-    ``$CLOSEDLOOP_POLICY`` (optional) and ``$CLOSEDLOOP_AUTH`` configure it."""
+    ``$CLOSEDLOOP_POLICY`` (optional), ``$CLOSEDLOOP_AUTH`` and ``$CLOSEDLOOP_GROUP_COMMIT``
+    (optional) configure it. Group commit is on unless that says ``off``: the server's
+    threads run commands at once, and batching their saves multiplies what one disk flush
+    carries."""
     keyring = Keyring.load(os.environ[AUTH_VARIABLE])
-    loop = ClosedLoop(policy=os.environ.get(POLICY_VARIABLE) or None)
+    batching = Batching.from_setting(os.environ.get(GROUP_COMMIT_VARIABLE, ""))
+    loop = ClosedLoop(policy=os.environ.get(POLICY_VARIABLE) or None, group_commit=batching)
     return create_app(loop, keyring, owns_loop=True)
