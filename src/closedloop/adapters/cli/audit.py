@@ -8,7 +8,7 @@ This module imports nothing from ``main`` (which hooks it in), so ``python -m`` 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from closedloop.adapters.cli.options import Json, Store
 from closedloop.adapters.cli.render_audit import audit_table, verified_panel
 from closedloop.adapters.jsonable import to_json
 from closedloop.api import ClosedLoop
+from closedloop.application.reader import parse_time
 from closedloop.domain.errors import InvalidInput
 from closedloop.projections.audit_digest import keygen as new_key_pair
 
@@ -32,14 +33,8 @@ audit_app = typer.Typer(
 Time = Annotated[str | None, typer.Option(metavar="TIME", help="ISO time (naive means UTC)")]
 
 
-def parse_time(option: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        at = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{option} {text!r} is not an ISO time (2026-03-31T23:59:59Z)") from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+def optional_time(option: str, text: str | None) -> datetime | None:
+    return None if text is None else parse_time(text, option)
 
 
 @audit_app.command("log")
@@ -58,7 +53,7 @@ def log(
     json_output: Json = False,
 ) -> None:
     """Every event in order: position, time, actor, reason, aggregate, version, type, hash."""
-    start, end = parse_time("--since", since), parse_time("--until", until)
+    start, end = optional_time("--since", since), optional_time("--until", until)
     with ClosedLoop(store) as loop:
         entries = loop.audit_log(
             aggregate=aggregate, actor=actor, since=start, until=end, event_type=event_type

@@ -12,9 +12,12 @@ from importlib.metadata import version
 from fastapi import FastAPI
 
 from closedloop.adapters.http import errors
+from closedloop.adapters.http.audit import add_audit_routes
 from closedloop.adapters.http.auth import authenticator
 from closedloop.adapters.http.commands import add_command_routes
+from closedloop.adapters.http.evaluations import add_evaluation_routes
 from closedloop.adapters.http.exact import ExactRoute
+from closedloop.adapters.http.feed import add_feed_route
 from closedloop.adapters.http.keys import AUTH_VARIABLE, Keyring
 from closedloop.adapters.http.queries import add_query_routes
 from closedloop.api import ClosedLoop
@@ -45,6 +48,9 @@ def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -
     actor = authenticator(keyring)
     add_command_routes(app, loop, actor)
     add_query_routes(app, loop, actor)
+    add_evaluation_routes(app, loop, actor)
+    add_audit_routes(app, loop, actor)
+    add_feed_route(app, loop, actor)
     return app
 
 
