@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -372,11 +373,16 @@ class ClosedLoop:
             self.audit_verify()
         return {name: self._views[name].rebuild(progress) for name in names}
 
-    def catch_up(self, view: str | None = None, progress: Progress | None = None) -> dict[str, int]:
+    def catch_up(
+        self,
+        view: str | None = None,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> dict[str, int]:
         """Bring one view (all when ``view`` is None) up to the store's last event, as a
-        projection process does; their positions."""
+        projection process does, a page at a time until ``stop`` is set; their positions."""
         names = [view] if view is not None else self._views.names()
-        return {name: self._views[name].catch_up(progress) for name in names}
+        return {name: self._views[name].catch_up(progress, stop) for name in names}
 
     def events(self, *, after: int = 0, limit: int = 100, wait: float = 0.0) -> dict[str, Any]:
         """The event feed: up to ``limit`` stored events after position ``after``, in order,

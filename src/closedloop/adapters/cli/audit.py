@@ -8,6 +8,7 @@ This module imports nothing from ``main`` (which hooks it in), so ``python -m`` 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -140,18 +141,29 @@ def rebuild(
     store: Store = None,
 ) -> None:
     """Rebuild tracked views from the whole event history (L7)."""
-    with (
-        ClosedLoop(store) as loop,
-        Progress(
-            TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn()
-        ) as bar,
-    ):
+    with ClosedLoop(store) as loop, view_bars("rebuilding") as bar:
         names = [view] if view is not None else list(loop.views())
         for name in names:
-            task = bar.add_task(name, total=loop.position())
-
-            def advance(done: int, total: int, task: TaskID = task) -> None:
-                bar.update(task, completed=done, total=total)
-
+            advance = view_bar(bar, name, loop.position())
             position = loop.rebuild(name, advance)[name]
-            bar.update(task, completed=position, total=max(position, 1))
+            advance(position, position)
+
+
+def view_bars(verb: str, console: Console | None = None) -> Progress:
+    """A bar per view (``verb`` each view's name), positions done of the store's last."""
+    return Progress(
+        TextColumn(f"{verb} {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+    )
+
+
+def view_bar(bar: Progress, name: str, total: int) -> Callable[[int, int], None]:
+    """The view's bar, and the progress callback that moves it."""
+    task = bar.add_task(name, total=total)
+
+    def advance(done: int, total: int, task: TaskID = task) -> None:
+        bar.update(task, completed=done, total=max(total, done, 1))
+
+    return advance
