@@ -7,6 +7,7 @@ so a follower resumes from ``next_after``; the tests make such a gap and page ac
 from __future__ import annotations
 
 import base64
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -171,3 +172,59 @@ def test_the_python_feed_refuses_the_same_bounds(
 ) -> None:
     with pytest.raises(InvalidInput, match=problem):
         mem_loop.events(**arguments)
+
+
+# --- server-sent events ------------------------------------------------------------------------
+
+
+def sent(http: TestClient, headers: dict[str, str] | None = None, **params: Any) -> list[Any]:
+    """The events of one stream, until it ends: (id, event, data) of each."""
+    response = http.get(
+        "/events/stream", params=params, headers={**bearer(AUDITOR), **(headers or {})}
+    )
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/event-stream")
+    messages = [block for block in response.text.split("\n\n") if block]
+    assert messages[0] == "retry: 1000"
+    fields = [dict(line.split(": ", 1) for line in block.split("\n")) for block in messages[1:]]
+    return [(int(f["id"]), f["event"], json.loads(f["data"])) for f in fields]
+
+
+def test_the_stream_sends_each_event_as_the_feed_does_and_resumes_after_last_event_id(
+    http: TestClient, loop: ClosedLoop
+) -> None:
+    history(loop, ["approved"])
+    first = sent(http, wait=0)
+    assert [position for position, _, _ in first] == stored_positions(loop)
+    assert [data for _, _, data in first] == feed(http, limit=100)["events"]
+    assert {kind for _, kind, _ in first} == {"stored"}
+    history(loop, ["rejected"], first=2030)
+
+    rest = sent(http, {"Last-Event-ID": str(first[-1][0])}, wait=0)
+
+    assert [p for p, _, _ in first + rest] == stored_positions(loop)
+    assert rest[0][0] > first[-1][0]
+
+
+def test_an_open_stream_sends_an_event_recorded_meanwhile_then_ends_when_idle(
+    http: TestClient, loop: ClosedLoop
+) -> None:
+    history(loop, ["draft"])
+    after = loop.position()
+    writer = threading.Timer(0.3, lambda: history(loop, ["draft"], first=2050))
+    began = time.monotonic()
+    writer.start()
+    try:
+        meanwhile = sent(http, after=after, wait=1)
+    finally:
+        writer.join()
+    assert [p for p, _, _ in meanwhile] == stored_positions(loop)[-2:]  # created, listed
+    assert 1.3 <= time.monotonic() - began < 5
+
+
+@pytest.mark.parametrize("last", ["x", "-1", "1.5"])
+def test_a_malformed_last_event_id_is_422(mem_loop: ClosedLoop, last: str) -> None:
+    with TestClient(create_app(mem_loop, keyring())) as http:
+        response = http.get("/events/stream", headers={**bearer(LI), "Last-Event-ID": last})
+    assert response.status_code == 422
+    assert f"Last-Event-ID {last!r} is not a position" in response.json()["message"]

@@ -216,3 +216,14 @@ def test_R_G2_without_read_no_view_audit_or_feed_route_answers(
             response = http.get(path, headers=bearer(AUDITOR))
             assert response.status_code == 403, path
             assert "R-G2" in response.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/audit/log?type=Approved&type=Created", "/events?after=1&after=2"]
+)
+def test_a_query_parameter_given_twice_is_422_not_one_value_silently_kept(
+    http: TestClient, path: str
+) -> None:
+    response = http.get(path, headers=bearer(AUDITOR))
+    assert response.status_code == 422
+    assert "query parameters given more than once" in response.json()["message"]
