@@ -49,9 +49,12 @@ def page(trail: View, after: int, limit: int, wait: float = 0.0) -> dict[str, An
         time.sleep(min(POLL_SECONDS, max(0.0, deadline - time.monotonic())))
     if found and trail.position < found[-1].id:
         trail.catch_up()  # every position read gets its hash: the feed reads its own writes
+    if not found:
+        return {"events": [], "next_after": after}
+    recorded = dict(trail.between(entry_key(found[0].id), entry_key(found[-1].id)))
     return {
-        "events": [item(n, trail.get(entry_key(n.id))) for n in found],
-        "next_after": found[-1].id if found else after,
+        "events": [item(n, recorded[entry_key(n.id)]) for n in found],
+        "next_after": found[-1].id,
     }
 
 

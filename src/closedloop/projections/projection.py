@@ -140,3 +140,8 @@ class View:
     def scan(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         for key, text in self.recorder.scan(self.name, prefix):
             yield key, json.loads(text)
+
+    def between(self, first: str, last: str) -> Iterator[tuple[str, Any]]:
+        """Rows keyed from ``first`` to ``last`` (inclusive), in one read."""
+        for key, text in self.recorder.between(self.name, first, last):
+            yield key, json.loads(text)
