@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -56,6 +57,7 @@ from closedloop.projections import (
     audit_export,
     audit_log,
     audit_verify,
+    feed,
 )
 from closedloop.projections.evaluation import VIEWS as EVALUATIONS
 from closedloop.projections.evaluation import Evidence, Filter, closure_certificate
@@ -391,6 +393,23 @@ class ClosedLoop:
         if audit.AuditTrail.name in names:
             self.audit_verify()
         return {name: self._views[name].rebuild(progress) for name in names}
+
+    def catch_up(
+        self,
+        view: str | None = None,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> dict[str, int]:
+        """Bring one view (all when ``view`` is None) up to the store's last event, as a
+        projection process does, a page at a time until ``stop`` is set; their positions."""
+        names = [view] if view is not None else self._views.names()
+        return {name: self._views[name].catch_up(progress, stop) for name in names}
+
+    def events(self, *, after: int = 0, limit: int = 100, wait: float = 0.0) -> dict[str, Any]:
+        """The event feed: up to ``limit`` stored events after position ``after``, in order,
+        each as stored (personal data stays ciphertext) with its audit-chain hash, and
+        ``next_after`` to resume from; waits up to ``wait`` seconds for a first event."""
+        return feed.page(self._views[audit.AuditTrail.name], after, limit, wait)
 
     def audit_log(
         self,

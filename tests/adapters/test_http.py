@@ -8,7 +8,6 @@ mistake.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -31,6 +30,7 @@ from closedloop.adapters.http.keys import Keyring, hash_key
 from closedloop.application.catalogue import catalogue
 from tests.adapters.envelopes import TARGET_ARGS, approved_target_lines
 from tests.adapters.http_keys import auth_toml, bearer, key_of, keyring
+from tests.adapters.processes import free_port
 from tests.cast import AUDITOR, CEO, CFO, HEAD, LI
 from tests.review_scenario import in_progress
 
@@ -457,12 +457,6 @@ def test_import_closedloop_does_not_import_the_http_stack() -> None:
     check = f"import closedloop, sys; print(sorted({heavy} & set(sys.modules)))"
     done = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.mark.slow

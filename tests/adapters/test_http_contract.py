@@ -40,4 +40,6 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", contract_app())
 @schema.parametrize()
 @settings(max_examples=4, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_its_contract(case: schemathesis.Case) -> None:
+    if case.path.startswith("/events"):  # an idle feed would be waited on for its full time
+        case.query = {**(case.query or {}), "wait": 0}
     case.call_and_validate(headers={"Authorization": f"Bearer {KEY}"}, checks=CHECKS)

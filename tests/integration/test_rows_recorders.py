@@ -1,5 +1,6 @@
 """The library's own tracking-recorder test cases, run against each backend of the views'
-rows (L7 rests on their tracking: a position is recorded once, never filled in behind)."""
+rows (L7 rests on their tracking: a position is recorded once, never filled in behind), and
+the rows' own reads on each backend."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import TrackingRecorder
+from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.tests.persistence import TrackingRecorderTestCase
 
+from closedloop import ClosedLoop
 from closedloop.adapters.store import open_store
 from closedloop.application.store import EventStoreApp
 from closedloop.projections.rows import open_rows
@@ -68,3 +70,20 @@ class TestRowsInPostgres(TestRowsInMemory):
         super().tearDown()
         with psycopg.connect(PG_DSN, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {self.schema} CASCADE")
+
+
+def test_between_reads_one_views_rows_from_first_to_last_key_inclusive_in_order(
+    loop: ClosedLoop,
+) -> None:
+    rows = open_rows(loop.reader().store)
+    keys = ["e:01", "e:02", "e:03", "e:10", "f:01"]
+    rows.write("mine", {key: f'"{key}"' for key in keys}, Tracking("t:mine", 1))
+    rows.write("other", {"e:02": '"other"'}, Tracking("t:other", 1))
+
+    assert list(rows.between("mine", "e:02", "e:10")) == [
+        ("e:02", '"e:02"'),
+        ("e:03", '"e:03"'),
+        ("e:10", '"e:10"'),
+    ]
+    assert list(rows.between("mine", "e:04", "e:09")) == []
+    assert list(rows.between("other", "e:01", "e:99")) == [("e:02", '"other"')]

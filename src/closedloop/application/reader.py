@@ -31,12 +31,15 @@ def parse_as_of(text: str | None, option: str = "--as-of") -> AsOf:
         return None
     if text.strip().isascii() and text.strip().isdigit():  # not "²", which int() refuses
         return int(text)
+    return parse_time(text, option, "neither a version (7) nor an ISO time")
+
+
+def parse_time(text: str, option: str, wrong: str = "not an ISO time") -> datetime:
+    """An ISO date or time as text (without a zone: UTC); ``InvalidInput`` saying ``wrong``."""
     try:
         at = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise InvalidInput(
-            f"{option} {text!r} is neither a version (7) nor an ISO time (2026-03-31T23:59:59Z)"
-        ) from None
+        raise InvalidInput(f"{option} {text!r} is {wrong} (2026-03-31T23:59:59Z)") from None
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 

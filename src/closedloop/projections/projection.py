@@ -89,11 +89,16 @@ class View:
     def position(self) -> int:
         return self.recorder.position(self.tracking_name)
 
-    def catch_up(self, progress: Progress | None = None) -> int:
-        """Apply every event recorded after the view's position; returns the new position."""
+    def catch_up(
+        self, progress: Progress | None = None, stop: threading.Event | None = None
+    ) -> int:
+        """Apply every event recorded after the view's position (or pages of them until
+        ``stop`` is set); returns the new position."""
         events = self.projection.store.recorder
         while True:
             position = self.position
+            if stop is not None and stop.is_set():
+                return position
             page = events.select_notifications(
                 start=position, limit=PAGE_SIZE, inclusive_of_start=False
             )
@@ -120,7 +125,7 @@ class View:
         follows keeps the view warm, and ``recorder.wait`` tells when it reached a position.
         """
         while not stop.is_set():
-            self.catch_up()
+            self.catch_up(stop=stop)
             stop.wait(interval)
 
     def rebuild(self, progress: Progress | None = None) -> int:
@@ -134,4 +139,9 @@ class View:
 
     def scan(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
         for key, text in self.recorder.scan(self.name, prefix):
+            yield key, json.loads(text)
+
+    def between(self, first: str, last: str) -> Iterator[tuple[str, Any]]:
+        """Rows keyed from ``first`` to ``last`` (inclusive), in one read."""
+        for key, text in self.recorder.between(self.name, first, last):
             yield key, json.loads(text)

@@ -39,6 +39,10 @@ class RowsRecorder(TrackingRecorder):
         """The view's rows whose key starts with ``prefix``, in key order."""
 
     @abstractmethod
+    def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
+        """The view's rows whose key lies from ``first`` to ``last`` (inclusive), in key order."""
+
+    @abstractmethod
     def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
         """Apply ``changes`` and record ``tracking`` atomically, or neither."""
 

@@ -28,6 +28,15 @@ class MemoryRows(POPOTrackingRecorder, RowsRecorder):
             )
         yield from rows
 
+    def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
+        with self._database_lock:
+            rows = sorted(
+                (key, value)
+                for key, value in self._rows.get(view, {}).items()
+                if first <= key <= last
+            )
+        yield from rows
+
     def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
         with self._database_lock:
             self._assert_tracking_uniqueness(tracking)

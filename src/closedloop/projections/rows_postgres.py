@@ -28,6 +28,9 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
         self._scan = SQL(
             "SELECT key, value FROM {0}.{1} WHERE view=%s AND starts_with(key, %s) ORDER BY key"
         ).format(*table)
+        self._between = SQL(
+            "SELECT key, value FROM {0}.{1} WHERE view=%s AND key>=%s AND key<=%s ORDER BY key"
+        ).format(*table)
         self._upsert = SQL(
             "INSERT INTO {0}.{1} (view, key, value) VALUES (%s, %s, %s) "
             "ON CONFLICT (view, key) DO UPDATE SET value=excluded.value"
@@ -47,6 +50,13 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
     def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._scan, (view, prefix))
+            rows = curs.fetchall()
+        for row in rows:
+            yield str(row["key"]), str(row["value"])
+
+    def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._between, (view, first, last))
             rows = curs.fetchall()
         for row in rows:
             yield str(row["key"]), str(row["value"])

@@ -38,6 +38,16 @@ class SQLiteRows(SQLiteTrackingRecorder, RowsRecorder):
         for key, value in rows:
             yield str(key), str(value)
 
+    def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT key, value FROM {TABLE} WHERE view=? AND key>=? AND key<=? ORDER BY key",
+                (view, first, last),
+            )
+            rows = c.fetchall()
+        for key, value in rows:
+            yield str(key), str(value)
+
     def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
         upserts = [(view, key, value) for key, value in changes.items() if value is not None]
         deletes = [(view, key) for key, value in changes.items() if value is None]

@@ -8,7 +8,8 @@ This module imports nothing from ``main`` (which hooks it in), so ``python -m`` 
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,7 @@ from closedloop.adapters.cli.options import Json, Store
 from closedloop.adapters.cli.render_audit import audit_table, verified_panel
 from closedloop.adapters.jsonable import to_json
 from closedloop.api import ClosedLoop
+from closedloop.application.reader import parse_time
 from closedloop.domain.errors import InvalidInput
 from closedloop.projections.audit_digest import keygen as new_key_pair
 
@@ -32,14 +34,8 @@ audit_app = typer.Typer(
 Time = Annotated[str | None, typer.Option(metavar="TIME", help="ISO time (naive means UTC)")]
 
 
-def parse_time(option: str, text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        at = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{option} {text!r} is not an ISO time (2026-03-31T23:59:59Z)") from None
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+def optional_time(option: str, text: str | None) -> datetime | None:
+    return None if text is None else parse_time(text, option)
 
 
 @audit_app.command("log")
@@ -58,7 +54,7 @@ def log(
     json_output: Json = False,
 ) -> None:
     """Every event in order: position, time, actor, reason, aggregate, version, type, hash."""
-    start, end = parse_time("--since", since), parse_time("--until", until)
+    start, end = optional_time("--since", since), optional_time("--until", until)
     with ClosedLoop(store) as loop:
         entries = loop.audit_log(
             aggregate=aggregate, actor=actor, since=start, until=end, event_type=event_type
@@ -145,18 +141,29 @@ def rebuild(
     store: Store = None,
 ) -> None:
     """Rebuild tracked views from the whole event history (L7)."""
-    with (
-        ClosedLoop(store) as loop,
-        Progress(
-            TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn()
-        ) as bar,
-    ):
+    with ClosedLoop(store) as loop, view_bars("rebuilding") as bar:
         names = [view] if view is not None else list(loop.views())
         for name in names:
-            task = bar.add_task(name, total=loop.position())
-
-            def advance(done: int, total: int, task: TaskID = task) -> None:
-                bar.update(task, completed=done, total=total)
-
+            advance = view_bar(bar, name, loop.position())
             position = loop.rebuild(name, advance)[name]
-            bar.update(task, completed=position, total=max(position, 1))
+            advance(position, position)
+
+
+def view_bars(verb: str, console: Console | None = None) -> Progress:
+    """A bar per view (``verb`` each view's name), positions done of the store's last."""
+    return Progress(
+        TextColumn(f"{verb} {{task.description}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=console,
+    )
+
+
+def view_bar(bar: Progress, name: str, total: int) -> Callable[[int, int], None]:
+    """The view's bar, and the progress callback that moves it."""
+    task = bar.add_task(name, total=total)
+
+    def advance(done: int, total: int, task: TaskID = task) -> None:
+        bar.update(task, completed=done, total=max(total, done, 1))
+
+    return advance

@@ -21,7 +21,14 @@ from typer.core import TyperGroup
 
 from closedloop.adapters import batch
 from closedloop.adapters.cli import audit as audit_cli
-from closedloop.adapters.cli import render, render_activity, render_review, render_views, serve
+from closedloop.adapters.cli import (
+    project,
+    render,
+    render_activity,
+    render_review,
+    render_views,
+    serve,
+)
 from closedloop.adapters.cli.options import (
     JSON_WANTED,
     AsOfTime,
@@ -97,6 +104,7 @@ app.add_typer(list_app, name="list")
 app.add_typer(audit_cli.audit_app, name="audit")
 app.command("rebuild")(audit_cli.rebuild)
 app.command()(serve.serve)
+app.command()(project.project)
 
 
 def run() -> None:

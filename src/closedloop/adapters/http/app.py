@@ -9,17 +9,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib.metadata import version
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 
 from closedloop.adapters.http import errors
+from closedloop.adapters.http.audit import add_audit_routes
 from closedloop.adapters.http.auth import authenticator
 from closedloop.adapters.http.commands import add_command_routes
+from closedloop.adapters.http.evaluations import add_evaluation_routes
 from closedloop.adapters.http.exact import ExactRoute
+from closedloop.adapters.http.feed import add_feed_routes
 from closedloop.adapters.http.keys import AUTH_VARIABLE, Keyring
 from closedloop.adapters.http.queries import add_query_routes
 from closedloop.api import ClosedLoop
 from closedloop.application.group_commit import GROUP_COMMIT_VARIABLE, Batching
 from closedloop.application.policy_file import POLICY_VARIABLE
+from closedloop.domain.errors import InvalidInput
 
 
 def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -> FastAPI:
@@ -35,6 +39,7 @@ def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -
                 loop.close()
 
     app = FastAPI(
+        dependencies=[Depends(each_query_parameter_once)],
         title="closedloop",
         version=version("closedloop"),
         description="Closed-loop marketing management: every catalogue command and query. "
@@ -46,7 +51,19 @@ def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -
     actor = authenticator(keyring)
     add_command_routes(app, loop, actor)
     add_query_routes(app, loop, actor)
+    add_evaluation_routes(app, loop, actor)
+    add_audit_routes(app, loop, actor)
+    add_feed_routes(app, loop, actor)
     return app
+
+
+def each_query_parameter_once(request: Request) -> None:
+    """``InvalidInput`` (422) for a query parameter given twice: FastAPI would silently
+    keep one of the values."""
+    names = [name for name, _ in request.query_params.multi_items()]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise InvalidInput(f"query parameters given more than once: {', '.join(repeated)}")
 
 
 def app_from_env() -> FastAPI:
