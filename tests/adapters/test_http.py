@@ -27,12 +27,15 @@ from closedloop.adapters.batch import apply_batch
 from closedloop.adapters.cli.main import app as cli
 from closedloop.adapters.http.app import create_app
 from closedloop.adapters.http.keys import Keyring, hash_key
+from closedloop.adapters.jsonable import jsonable
 from closedloop.application.catalogue import catalogue
 from tests.adapters.envelopes import TARGET_ARGS, approved_target_lines
 from tests.adapters.http_keys import auth_toml, bearer, key_of, keyring
 from tests.adapters.processes import free_port
 from tests.cast import AUDITOR, CEO, CFO, HEAD, LI
+from tests.customer_scenario import PHONE, buy, register
 from tests.review_scenario import in_progress
+from tests.risk_scenario import mitigated, received
 
 ACTUAL = {"target": "REV-2026", "value": "2500000.10", "as_of": "2026-03-31", "source": "ERP"}
 
@@ -355,6 +358,37 @@ def test_R_X4_overdue_rectifications_and_R_X5_lessons_search_are_query_parameter
     assert overdue_now == []
     assert [view["ref"] for view in overdue_later] == ["RX-1"]
     assert lessons == []
+
+
+def test_customers_complaints_and_risks_answer_as_closedloop_does_without_personal_data(
+    client: TestClient, mem_loop: ClosedLoop
+) -> None:
+    register(mem_loop, "C-1", birthday="1990-06-01")
+    buy(mem_loop, "C-1")
+    received(mem_loop, "CMP-1")
+    mitigated(mem_loop, "RISK-1")
+    queries = {
+        "/customers": mem_loop.customers(),
+        "/customers/C-1": mem_loop.customer("C-1"),
+        "/customers/C-1?as_of=1": mem_loop.customer("C-1", as_of=1),
+        "/complaints": mem_loop.complaints(),
+        "/complaints/CMP-1": mem_loop.complaint("CMP-1"),
+        "/risks": mem_loop.risks(),
+        "/risks/RISK-1": mem_loop.risk("RISK-1"),
+        "/risk-heat-map?stage=current": mem_loop.risk_heat_map(stage="current"),
+        "/risk-late-reviews": mem_loop.late_risk_reviews(),
+        "/risk-acceptances-near-expiry": mem_loop.risk_acceptances_near_expiry(),
+        "/care-plan": mem_loop.care_plan(),
+        "/customer-quality": mem_loop.customer_quality(),
+    }
+    for path, expected in queries.items():
+        response = client.get(path, headers=bearer(AUDITOR))
+        assert response.status_code == 200, (path, response.text)
+        assert response.json() == json.loads(json.dumps(jsonable(expected))), path
+        assert PHONE not in response.text, path
+    assert client.get("/customers/C-1?as_of=1", headers=bearer(LI)).json()["version"] == 1
+    assert client.get("/customers/NOPE", headers=bearer(LI)).status_code == 404
+    assert client.get("/risks", headers={}).status_code == 401
 
 
 # --- idempotency -------------------------------------------------------------------------------

@@ -29,12 +29,20 @@ KINDS: dict[str, tuple[QueryMethod, QueryMethod | None]] = {
     "activities": (ClosedLoop.activity, ClosedLoop.activities),
     "reviews": (ClosedLoop.review, ClosedLoop.reviews),
     "rectifications": (ClosedLoop.rectification, ClosedLoop.rectifications),
+    "customers": (ClosedLoop.customer, ClosedLoop.customers),
+    "complaints": (ClosedLoop.complaint, ClosedLoop.complaints),
+    "risks": (ClosedLoop.risk, ClosedLoop.risks),
 }
 #: Other queries, by path.
 ROUTES: dict[str, QueryMethod] = {
     "/targets/{ref}/tree": ClosedLoop.target_tree,
     "/research-coverage/{year}": ClosedLoop.research_coverage,
     "/lessons": ClosedLoop.lessons,
+    "/care-plan": ClosedLoop.care_plan,
+    "/customer-quality": ClosedLoop.customer_quality,
+    "/risk-heat-map": ClosedLoop.risk_heat_map,
+    "/risk-late-reviews": ClosedLoop.late_risk_reviews,
+    "/risk-acceptances-near-expiry": ClosedLoop.risk_acceptances_near_expiry,
 }
 
 AsOfText = Annotated[
