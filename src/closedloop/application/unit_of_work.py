@@ -1,7 +1,8 @@
 """One command, one unit of work: load what it needs, collect what it changes, save it all at once.
 
-Every aggregate a handler touches is saved in one ``Application.save`` call, which the
-library records in one transaction: a command is all or nothing (R-G4).
+Every aggregate a handler touches is saved in one call of the library's save
+(``saving.save_changes``), which records it all in one transaction: a command is all or
+nothing (R-G4).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import CanMutateAggregate
 
 from closedloop.application.listing import listed
+from closedloop.application.saving import save_changes
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.errors import ConcurrencyConflict, NotFound
@@ -142,7 +144,7 @@ class UnitOfWork:
             for kind, ids in by_kind.items()
             for event in listed(self.store, kind, ids, self.now)
         ]
-        return len(self.store.save(*changed, *listings))
+        return len(save_changes(self.store, changed, listings))
 
 
 def _project(aggregate: Any, events: Iterable[CanMutateAggregate[UUID]]) -> Any:
