@@ -83,3 +83,36 @@ def test_L7_a_snapshot_keeps_lots_and_purchases_as_rows_and_an_older_one_still_l
             assert len(loaded.recent) == len(replayed.recent) > 100
             if latest is Customer.Snapshot:  # the second round loads from this one
                 snapshots.put([LibrarySnapshot.take(older)])
+
+
+def test_L7_snapshots_pack_the_orders_seen_and_older_ones_with_a_dict_still_load_idempotent(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """Orders seen are stored as one text; a snapshot taken before (class version 1: a dict
+    of order -> points, with either snapshot class) loads to the full replay's state, and an
+    order it holds is still recorded once."""
+    url = f"sqlite:///{tmp_path}/loop.db"
+    with ClosedLoop(url, clock=clock) as loop:
+        register(loop)
+        for n in range(104):
+            buy(loop, order=f"O-{n}", amount="100.00 CNY")
+            clock.advance(days=1)
+        store = loop._store
+        assert store.snapshots is not None
+        customer_id = loop.reader().get(Customer, "C-1").id
+        (stored,) = store.snapshots.recorder.select_events(customer_id)
+        assert b'"customer_orders_seen"' in stored.state
+    for version, snapshot_class in ((101, Customer.Snapshot), (103, LibrarySnapshot)):
+        with ClosedLoop(url, clock=clock) as loop:
+            snapshots = loop._store.snapshots
+            assert snapshots is not None
+            then = loop.reader(version).get(Customer, "C-1")
+            old = snapshot_class.take(then)
+            assert old.state.pop("class_version") == 2
+            old.state["orders"] = dict.fromkeys((f"O-{n}" for n in range(then.purchase_count)), 10)
+            snapshots.put([old])
+        with ClosedLoop(url, clock=clock) as loop:  # fresh: loaded from that snapshot
+            loaded = loop.reader().get(Customer, "C-1")
+            assert vars(loaded) == vars(loop.reader(clock.now()).get(Customer, "C-1"))
+            assert buy(loop, order="O-3", amount="100.00 CNY")["recorded"] is False
+            assert buy(loop, order=f"N-{version}", amount="100.00 CNY")["recorded"] is True

@@ -11,6 +11,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from closedloop.domain.activity_values import BudgetLine, Change, Objective, Step, Window
 from closedloop.domain.care import Occasion
 from closedloop.domain.compliance import Evidence, Hit
+from closedloop.domain.customer_orders import OrdersSeen
 from closedloop.domain.customer_values import (
     ConsentChange,
     Contact,
@@ -50,6 +51,19 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+class OrdersAsText(Transcoding):
+    """A customer's orders seen, as their packed text (in snapshots only)."""
+
+    type = OrdersSeen
+    name = "customer_orders_seen"
+
+    def encode(self, obj: OrdersSeen) -> str:
+        return obj.packed
+
+    def decode(self, data: str) -> OrdersSeen:
+        return OrdersSeen(data)
 
 
 class AttrsAsDict(Transcoding):
@@ -100,5 +114,6 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
 def register_all(transcoder: JSONTranscoder) -> None:
     transcoder.register(PeriodAsText())
     transcoder.register(DateAsISO())
+    transcoder.register(OrdersAsText())
     for name, cls in EVENT_VALUE_TYPES.items():
         transcoder.register(AttrsAsDict(cls, name))
