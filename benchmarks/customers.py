@@ -1,7 +1,7 @@
 """Loading a customer with a long history: from a snapshot, against replaying every event.
 
-Customers are snapshotted every 100 events (``EventStoreApp.snapshotting_intervals``), so a
-load reads the latest snapshot and at most 99 events after it. For customers with 10, 1,000
+Customers are snapshotted every 50 events (``EventStoreApp.snapshotting_intervals``), so a
+load reads the latest snapshot and at most 49 events after it. For customers with 10, 1,000
 and 10,000 purchases in a SQLite file, each load runs in a fresh ``ClosedLoop`` (no cached
 aggregate), timed as the median of ``--repeat`` runs, beside raw ``eventsourcing``'s own
 ``repository.get`` of the same customer (the library's projector, and its ``deepcopy`` of

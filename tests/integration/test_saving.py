@@ -37,12 +37,15 @@ def test_R_G4_saved_changes_are_recorded_cached_and_snapshotted_like_the_library
     _buy(loop, customer, range(120))
     pending = len(customer.pending_events)
     recordings = save_changes(store, [customer])
-    assert customer.version > 100  # crossed the snapshotting interval
+    interval = store.snapshotting_intervals[Customer]
+    assert customer.version > 2 * interval
     assert [r.domain_event.originator_version for r in recordings] == list(
         range(customer.version - pending + 1, customer.version + 1)
     )
     assert store.snapshots is not None
-    assert [s.originator_version for s in store.snapshots.get(customer.id)] == [100]
+    assert [s.originator_version for s in store.snapshots.get(customer.id)] == list(
+        range(interval, customer.version + 1, interval)
+    )
     assert not customer.pending_events
     assert loop.reader().get(Customer, "C-1").version == customer.version
     assert loop.customer("C-1")["purchases"] == 120
