@@ -21,6 +21,8 @@ from closedloop.domain.customer_values import (
     Purchase,
     Sealed,
     ServiceRecord,
+    lot_of,
+    lot_row,
 )
 from closedloop.domain.money import Money
 from closedloop.domain.period import Period
@@ -66,6 +68,21 @@ class OrdersAsText(Transcoding):
         return OrdersSeen(data)
 
 
+class LotAsRow(Transcoding):
+    """A points lot as one row of plain values: every purchase's event carries one, and as
+    an object (its two dates objects of their own) it cost three transcodings each way.
+    Lots stored before by their fields (``customer_points_lot``) still decode."""
+
+    type = PointsLot
+    name = "customer_points_lot_row"
+
+    def encode(self, obj: PointsLot) -> list[str | int]:
+        return lot_row(obj)
+
+    def decode(self, data: list[str | int]) -> PointsLot:
+        return lot_of(data)
+
+
 class AttrsAsDict(Transcoding):
     """Any attrs value object, by its fields (nested values are transcoded in turn)."""
 
@@ -99,7 +116,7 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "risk_source": SourceLink,
     "risk_grid": Grid,
     "customer_sealed": Sealed,
-    "customer_points_lot": PointsLot,
+    "customer_points_lot": PointsLot,  # decoded only: lots are stored as rows (LotAsRow)
     "customer_occasion": Occasion,
     # in customer snapshots only
     "customer_purchase": Purchase,
@@ -117,3 +134,4 @@ def register_all(transcoder: JSONTranscoder) -> None:
     transcoder.register(OrdersAsText())
     for name, cls in EVENT_VALUE_TYPES.items():
         transcoder.register(AttrsAsDict(cls, name))
+    transcoder.register(LotAsRow())  # after the lot's older transcoding: lots encode as rows
