@@ -39,9 +39,10 @@ class OrdersSeen:
         return json.dumps(list(self._orders), ensure_ascii=False, separators=(",", ":"))
 
     def _unpacked(self) -> dict[str, None]:
+        """The orders as a dict; the packed text stays as it was (a copy made meanwhile, in
+        another thread, may still read it)."""
         if self._orders is None:
             self._orders = dict.fromkeys(json.loads(self._packed))
-            self._packed = ""
         return self._orders
 
     def add(self, order: str) -> None:
