@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -89,6 +90,39 @@ def test_private_copy_copies_containers_and_what_may_change_and_shares_immutable
     assert copy.measurements[0] is cached.measurements[0]  # frozen: shared, not copied
     assert copy.period is cached.period
     assert (copy.id, copy.version) == (cached.id, cached.version)
+
+
+def test_private_copy_tests_whole_containers_and_still_copies_one_mutable_item_among_values(
+    mem_loop: ClosedLoop,
+) -> None:
+    """Containers of values are copied at once; one mutable item among thousands of values
+    (a nested list, an identity-hashed object) is still copied, in a list, dict or set."""
+    approved_revenue_target(mem_loop)
+    cached = mem_loop.reader().get(Target, "REV-2026")
+    measurement = Measurement(Decimal(1), date(2026, 1, 31), "ERP", LI.id)
+    values: list[Any] = [measurement] * 1_000
+    odd = Mutable()
+    state = vars(cached)
+    state.update(
+        plain={f"O-{n}": n for n in range(1_000)},
+        frozen=values,
+        with_list=[*values, [1]],
+        with_object={"a": measurement, "b": odd},
+        in_set={measurement, odd},
+    )
+
+    copied = vars(_private_copy(cached))
+    copied["plain"]["O-1"] = -1
+    copied["with_list"][-1].append(2)
+    copied["with_object"]["b"].items.append(3)
+    next(item for item in copied["in_set"] if isinstance(item, Mutable)).items.append(4)
+
+    assert state["plain"]["O-1"] == 1
+    assert state["with_list"][-1] == [1]
+    assert odd.items == []
+    assert copied["frozen"] == values
+    assert copied["frozen"] is not values
+    assert copied["frozen"][0] is measurement  # shared, not copied
 
 
 def test_a_read_hands_out_a_copy_so_changing_it_leaves_the_cached_target_intact(

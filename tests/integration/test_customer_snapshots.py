@@ -35,9 +35,11 @@ def test_L7_a_customer_loaded_from_a_snapshot_equals_the_full_replay(
             clock.advance(days=2)
         loop.execute("customer.verify_info", LI, {"customer": "C-1", "accurate": True})
         customer_id = loop.reader().get(Customer, "C-1").id
+        customer_version = loop.reader().get(Customer, "C-1").version
         assert loop._store.snapshots is not None
         versions = [s.originator_version for s in loop._store.snapshots.get(customer_id)]
-        assert versions == [100, 200]
+        interval = loop._store.snapshotting_intervals[Customer]
+        assert versions == list(range(interval, customer_version + 1, interval))
     with ClosedLoop(durable_url, clock=clock) as loop:  # a fresh process: no cached aggregate
         from_snapshot = loop.customer("C-1")
         replayed = loop.customer("C-1", as_of=clock.now())  # time travel replays every event
@@ -60,7 +62,7 @@ def test_L7_a_snapshot_keeps_lots_and_purchases_as_rows_and_an_older_one_still_l
         store = loop._store
         assert store.snapshots is not None
         customer = loop.reader().get(Customer, "C-1")
-        (compact,) = store.snapshots.get(customer.id)
+        *_, compact = store.snapshots.get(customer.id)  # the latest, at version 100
         assert compact.state["lots"][0] == [
             "L1",
             100,
@@ -83,3 +85,36 @@ def test_L7_a_snapshot_keeps_lots_and_purchases_as_rows_and_an_older_one_still_l
             assert len(loaded.recent) == len(replayed.recent) > 100
             if latest is Customer.Snapshot:  # the second round loads from this one
                 snapshots.put([LibrarySnapshot.take(older)])
+
+
+def test_L7_snapshots_pack_the_orders_seen_and_older_ones_with_a_dict_still_load_idempotent(
+    tmp_path: Path, clock: FixedClock
+) -> None:
+    """Orders seen are stored as one text; a snapshot taken before (class version 1: a dict
+    of order -> points, with either snapshot class) loads to the full replay's state, and an
+    order it holds is still recorded once."""
+    url = f"sqlite:///{tmp_path}/loop.db"
+    with ClosedLoop(url, clock=clock) as loop:
+        register(loop)
+        for n in range(104):
+            buy(loop, order=f"O-{n}", amount="100.00 CNY")
+            clock.advance(days=1)
+        store = loop._store
+        assert store.snapshots is not None
+        customer_id = loop.reader().get(Customer, "C-1").id
+        (stored,) = store.snapshots.recorder.select_events(customer_id, desc=True, limit=1)
+        assert b'"customer_orders_seen"' in stored.state
+    for version, snapshot_class in ((101, Customer.Snapshot), (103, LibrarySnapshot)):
+        with ClosedLoop(url, clock=clock) as loop:
+            snapshots = loop._store.snapshots
+            assert snapshots is not None
+            then = loop.reader(version).get(Customer, "C-1")
+            old = snapshot_class.take(then)
+            assert old.state.pop("class_version") == 2
+            old.state["orders"] = dict.fromkeys((f"O-{n}" for n in range(then.purchase_count)), 10)
+            snapshots.put([old])
+        with ClosedLoop(url, clock=clock) as loop:  # fresh: loaded from that snapshot
+            loaded = loop.reader().get(Customer, "C-1")
+            assert vars(loaded) == vars(loop.reader(clock.now()).get(Customer, "C-1"))
+            assert buy(loop, order="O-3", amount="100.00 CNY")["recorded"] is False
+            assert buy(loop, order=f"N-{version}", amount="100.00 CNY")["recorded"] is True

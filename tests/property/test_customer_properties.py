@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from closedloop import Actor, ClosedLoop, FixedClock, Money, RuleViolation
 from closedloop.domain.customer import Customer, referral_chain
-from closedloop.domain.customer_values import Channel, Purpose
+from closedloop.domain.customer_values import Channel, PointsLot, Purpose, taken_from
 from closedloop.domain.policy import CustomerPolicy
 from tests.cast import LI
 from tests.customer_scenario import register
@@ -197,3 +197,24 @@ def test_R_C3_the_store_answers_consent_as_of_T_from_the_events_up_to_T() -> Non
         answers = [loop.customer("C-1", as_of=t)["consent"]["sms"]["care"] for t in moments]
         assert answers == [True, False, True]
         assert loop.customer("C-1", as_of=AT)["consent"]["sms"]["care"] is False
+
+
+@given(
+    st.lists(st.integers(1, 50), max_size=30),
+    st.data(),
+)
+def test_R_C5_taking_points_keeps_exactly_the_lots_with_points_left_in_earning_order(
+    points: list[int], data: st.DataObject
+) -> None:
+    """Whatever lots a redemption or expiry takes from (front, middle, all, none)."""
+    day = AT.date()
+    lots = [PointsLot(f"L{n}", p, p, day, day, "purchase") for n, p in enumerate(points)]
+    chosen = data.draw(st.lists(st.sampled_from(lots), unique=True) if lots else st.just([]))
+    taken = {lot.id: data.draw(st.integers(1, lot.remaining)) for lot in chosen}
+    left = taken_from(lots, taken)
+    expected = [
+        (lot.id, lot.remaining - taken.get(lot.id, 0))
+        for lot in lots
+        if lot.remaining > taken.get(lot.id, 0)
+    ]
+    assert [(lot.id, lot.remaining) for lot in left] == expected

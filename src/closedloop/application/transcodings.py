@@ -11,6 +11,7 @@ from eventsourcing.persistence import JSONTranscoder, Transcoding
 from closedloop.domain.activity_values import BudgetLine, Change, Objective, Step, Window
 from closedloop.domain.care import Occasion
 from closedloop.domain.compliance import Evidence, Hit
+from closedloop.domain.customer_orders import OrdersSeen
 from closedloop.domain.customer_values import (
     ConsentChange,
     Contact,
@@ -20,6 +21,8 @@ from closedloop.domain.customer_values import (
     Purchase,
     Sealed,
     ServiceRecord,
+    lot_of,
+    lot_row,
 )
 from closedloop.domain.money import Money
 from closedloop.domain.period import Period
@@ -50,6 +53,34 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+class OrdersAsText(Transcoding):
+    """A customer's orders seen, as their packed text (in snapshots only)."""
+
+    type = OrdersSeen
+    name = "customer_orders_seen"
+
+    def encode(self, obj: OrdersSeen) -> str:
+        return obj.packed
+
+    def decode(self, data: str) -> OrdersSeen:
+        return OrdersSeen(data)
+
+
+class LotAsRow(Transcoding):
+    """A points lot as one row of plain values: every purchase's event carries one, and as
+    an object (its two dates objects of their own) it cost three transcodings each way.
+    Lots stored before by their fields (``customer_points_lot``) still decode."""
+
+    type = PointsLot
+    name = "customer_points_lot_row"
+
+    def encode(self, obj: PointsLot) -> list[str | int]:
+        return lot_row(obj)
+
+    def decode(self, data: list[str | int]) -> PointsLot:
+        return lot_of(data)
 
 
 class AttrsAsDict(Transcoding):
@@ -85,7 +116,7 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
     "risk_source": SourceLink,
     "risk_grid": Grid,
     "customer_sealed": Sealed,
-    "customer_points_lot": PointsLot,
+    "customer_points_lot": PointsLot,  # decoded only: lots are stored as rows (LotAsRow)
     "customer_occasion": Occasion,
     # in customer snapshots only
     "customer_purchase": Purchase,
@@ -100,5 +131,7 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
 def register_all(transcoder: JSONTranscoder) -> None:
     transcoder.register(PeriodAsText())
     transcoder.register(DateAsISO())
+    transcoder.register(OrdersAsText())
     for name, cls in EVENT_VALUE_TYPES.items():
         transcoder.register(AttrsAsDict(cls, name))
+    transcoder.register(LotAsRow())  # after the lot's older transcoding: lots encode as rows

@@ -1,16 +1,16 @@
 """One command, one unit of work: load what it needs, collect what it changes, save it all at once.
 
-Every aggregate a handler touches is saved in one ``Application.save`` call, which the
-library records in one transaction: a command is all or nothing (R-G4). What a command
-saves is first taken out of its aggregates as :class:`Staged` changes, so that several
-commands' changes can also be saved in one transaction (``group_commit``) and, when that
-fails, each again on its own.
+Every aggregate a handler touches is saved in one call of the library's save steps
+(``saving.save_changes``), which records it all in one transaction: a command is all or
+nothing (R-G4). What a command saves is first taken out of its aggregates as
+:class:`Staged` changes, so that several commands' changes can also be saved in one
+transaction (``group_commit``) and, when that fails, each again on its own.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -21,6 +21,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import CanMutateAggregate
 
 from closedloop.application.listing import listed
+from closedloop.application.saving import save_changes
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.errors import ConcurrencyConflict, NotFound
@@ -57,7 +58,7 @@ def save_staged(store: EventStoreApp, staged: Iterable[Staged]) -> int:
     listings = [event for kind, new in by_kind.items() for event in listed(store, kind, new)]
     events = [event for command in commands for event in command.events]
     aggregates = [aggregate for command in commands for aggregate in command.aggregates]
-    return len(store.save(*events, *listings, *aggregates))
+    return len(save_changes(store, aggregates, [*events, *listings]))
 
 
 class UnitOfWork:
@@ -213,15 +214,35 @@ def _copied(value: Any) -> Any:
     if kind in _IMMUTABLE:
         return value
     if kind is list:
+        if _all_values(value):
+            return list(value)
         return [item if type(item) in _IMMUTABLE else _copied(item) for item in value]
     if kind is dict:
+        items = value.copy()
+        if _all_values(items.values()):
+            return items
         return {
-            key: item if type(item) in _IMMUTABLE else _copied(item)
-            for key, item in value.copy().items()
+            key: item if type(item) in _IMMUTABLE else _copied(item) for key, item in items.items()
         }
     if kind is set:
-        return {_copied(item) for item in value.copy()}
+        members = value.copy()
+        return members if _all_values(members) else {_copied(item) for item in members}
     return value if _is_value(value) else copy.deepcopy(value)
+
+
+def _all_values(items: Collection[Any]) -> bool:
+    """Whether every item is a value (``_is_value``), tested in C for the whole container
+    at once: a customer holds thousands of orders, lots and purchases."""
+    types = set(map(type, items))
+    if types <= _IMMUTABLE:
+        return True
+    if any(kind.__hash__ is _IDENTITY_HASH for kind in types):
+        return False
+    try:
+        hash(tuple(items))
+    except TypeError:  # an item is unhashable, or holds something unhashable
+        return False
+    return True
 
 
 _IDENTITY_HASH: Any = object.__hash__

@@ -19,8 +19,9 @@ Choices the rule catalogue leaves open, made here:
   purchase reactivates the customer (R-C10).
 
 State stays small however long the history (snapshots load fast): the aggregate keeps the
-orders seen (for idempotency), running totals, the purchases of the 12 months before the
-latest one (all a tier needs), and only points lots with points left.
+orders seen (for idempotency, packed as one text until a purchase asks: ``OrdersSeen``),
+running totals, the purchases of the 12 months before the latest one (all a tier needs),
+and only points lots with points left.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from eventsourcing.domain import Snapshot as LibrarySnapshot
 from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.care import Occasion
+from closedloop.domain.customer_orders import OrdersSeen
 from closedloop.domain.customer_values import (
     PROFILE_FIELDS,
     Channel,
@@ -136,7 +138,7 @@ class Customer(LoopAggregate):
     churns: list[date]
     tier: str  # a Tier's value: state stays plain data, for snapshots
     tier_since: date
-    orders: dict[str, int]  # order -> points earned: each order is recorded once
+    orders: OrdersSeen  # each order is recorded once
     purchase_count: int
     total_spend: Decimal
     last_purchase_on: date | None
@@ -179,7 +181,7 @@ class Customer(LoopAggregate):
         self.churns = []
         self.tier = Tier.ORDINARY.value
         self.tier_since = registered_on
-        self.orders = {}
+        self.orders = OrdersSeen()
         self.purchase_count = 0
         self.total_spend = Decimal(0)
         self.last_purchase_on = None
@@ -195,6 +197,15 @@ class Customer(LoopAggregate):
         self.services = []
         self.checks = []
         self.reads = []
+
+    #: Version 2 keeps the orders seen as ``OrdersSeen``; version 1 kept them as a dict of
+    #: order -> points (the points are in each ``PurchaseRecorded`` too).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot taken before ``OrdersSeen`` (either snapshot class) loads as one now."""
+        state["orders"] = OrdersSeen.of(state["orders"])
 
     class Snapshot(LibrarySnapshot):
         """The state with its points lots and last year's purchases as rows of plain values.
@@ -267,7 +278,7 @@ class Customer(LoopAggregate):
 
         def apply(self, customer: Customer) -> None:
             purchase = Purchase(self.order, self.on, self.amount, self.category, self.points)
-            customer.orders[self.order] = self.points
+            customer.orders.add(self.order)
             customer.purchase_count += 1
             customer.total_spend = EXACT.add(customer.total_spend, self.amount.amount)
             latest = max(customer.last_purchase_on or self.on, self.on)

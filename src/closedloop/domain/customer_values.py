@@ -192,12 +192,25 @@ def usable(lots: Iterable[PointsLot], today: date) -> list[PointsLot]:
 
 
 def taken_from(lots: list[PointsLot], taken: Mapping[str, int]) -> list[PointsLot]:
-    """The lots with points still left after ``taken`` (redeemed or expired)."""
-    left = [
-        attrs.evolve(lot, remaining=lot.remaining - taken[lot.id]) if lot.id in taken else lot
-        for lot in lots
-    ]
-    return [lot for lot in left if lot.remaining > 0]
+    """The lots with points still left after ``taken`` (redeemed or expired).
+
+    Lots are kept in the order earned, so what lapses or is redeemed first is usually at
+    the front: the lots after the last one taken are kept as they are, in one slice (a
+    customer who buys daily holds two years of lots, and every expiry replays this).
+    """
+    left: list[PointsLot] = []
+    wanted = len(taken)
+    for index, lot in enumerate(lots):
+        if not wanted:
+            return left + lots[index:]
+        take = taken.get(lot.id)
+        if take is None:
+            left.append(lot)
+            continue
+        wanted -= 1
+        if lot.remaining > take:
+            left.append(attrs.evolve(lot, remaining=lot.remaining - take))
+    return left
 
 
 @attrs.frozen
