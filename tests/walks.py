@@ -111,5 +111,6 @@ def walk(
     test fails if no walk does."""
     reach: Counter[str] = Counter()
     run_state_machine_as_test(lambda: machine(reach), settings=walks(request, examples, steps))
+    print("walks reaching each command:", dict(sorted(reach.items())))
     missed = [command for command in milestones if not reach[command]]
     assert not missed, f"no walk reached {missed}: the machine no longer gets that deep"

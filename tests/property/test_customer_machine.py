@@ -170,6 +170,12 @@ class CustomerMachine(RuleBasedStateMachine):
             allowed = ref not in self.erased and self.consent.get((ref, channel, PURPOSE_OF[kind]))
             assert done == bool(allowed), f"R-C3: {kind} by {channel} to {ref}"
 
+    @rule(ref=REFS, kind=KINDS, channel=CHANNELS)
+    def a_consenting_customer_is_contacted(self, ref: str, kind: str, channel: str) -> None:
+        """The valid path, so walks reach contacts: consent to the kind's purpose first."""
+        self.consent_changes(ref, channel, PURPOSE_OF[kind], True)
+        self.contact(ref, kind, channel)
+
     @rule(ref=REFS, referrer=REFS)
     def refer(self, ref: str, referrer: str) -> None:
         self.run("customer.record_referrer", LI, {"customer": ref, "referrer": referrer})

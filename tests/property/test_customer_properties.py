@@ -1,4 +1,5 @@
 """Customer invariants for any sequence of commands: L5 (points), R-C6 (acyclic referrals),
+R-C10 (churned and customers at a period's start as the rule gives them from the purchase days),
 R-C3 (consent as of T from the events up to T alone)."""
 
 from __future__ import annotations
@@ -197,3 +198,54 @@ def test_R_C3_the_store_answers_consent_as_of_T_from_the_events_up_to_T() -> Non
         answers = [loop.customer("C-1", as_of=t)["consent"]["sms"]["care"] for t in moments]
         assert answers == [True, False, True]
         assert loop.customer("C-1", as_of=AT)["consent"]["sms"]["care"] is False
+
+
+# --- R-C10 churn -------------------------------------------------------------------------------
+
+CHURN_AFTER = CustomerPolicy().churn_after_days
+YEARS = ("2027", "2028", "2029")
+
+
+def churns_by_the_rule(days: list[int], now: int) -> list[tuple[int, int | None]]:
+    """R-C10 from the purchase days alone (day 0 is the registration): a churn begins
+    ``churn_after_days`` after the last purchase when no purchase came before that day, and
+    lasts until the next purchase (None: it still lasts ``now``)."""
+    spans: list[tuple[int, int | None]] = []
+    for last, following in zip([0, *days], [*days, None], strict=True):
+        begins = last + CHURN_AFTER
+        if following is None and begins <= now:
+            spans.append((begins, None))
+        elif following is not None and begins < following:
+            spans.append((begins, following))
+    return spans
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(1, 1_500), max_size=8).map(sorted))
+def test_R_C10_churned_and_customers_at_start_are_the_rules_for_any_purchase_history(
+    days: list[int],
+) -> None:
+    """A customer who churned in a period and bought again counts as churned in it, and as
+    a customer at the start of every later period they were active at, however often they
+    bought since; the sweep ran only just before each purchase and at the end, so the view
+    does not depend on when sweeps ran."""
+    clock = FixedClock(AT)
+    now = 1_600
+    with ClosedLoop("memory:", clock=clock) as loop:
+        register(loop, "C-1")
+        for number, day in enumerate(days):
+            clock.set(AT + timedelta(days=day))
+            loop.execute("customer.sweep_churn", LI, {})
+            args = {"customer": "C-1", "order": f"O-{number}", "amount": "100.00 CNY"}
+            loop.execute("customer.record_purchase", LI, args)
+        clock.set(AT + timedelta(days=now))
+        loop.execute("customer.sweep_churn", LI, {})
+        spans = churns_by_the_rule(days, now)
+        for year in YEARS:
+            view = loop.evaluation("customers", period=year)
+            start = (datetime(int(year), 1, 1, tzinfo=UTC) - AT).days + 1  # AT is at 09:00
+            end = (datetime(int(year), 12, 31, tzinfo=UTC) - AT).days + 1
+            in_churn = any(b < start and (u is None or start <= u) for b, u in spans)
+            churned = any(start <= b <= end for b, _ in spans)
+            assert view["customers_at_start"] == int(not in_churn), f"R-C10: start of {year}"
+            assert view["churned"] == int(churned), f"R-C10: churned in {year}"

@@ -15,7 +15,7 @@ exactly when the model says the rules allow it (R-K2, R-K3, R-C7). After every s
 At the end of each walk, L7 (:class:`tests.walks.LiveViews`): the facts rows, the audit
 trail, the complaints, risks and rectifications evaluation views and the risk, complaint and
 rectification views kept live equal those rebuilt from the history, and as of the walk's
-moments equal what was seen then. The default run is the same 40 walks of up to 40 steps
+moments equal what was seen then. The default run is the same 50 walks of up to 60 steps
 every time; ``pytest --slow`` walks further.
 """
 
@@ -204,17 +204,32 @@ class RiskComplaintMachine(RuleBasedStateMachine):
         if self.run("risk.monitor", LI, {"risk": "R"}, allowed):
             self.status = "monitoring"
 
-    @rule(days=st.integers(min_value=1, max_value=90))
-    def leadership_decides_on_the_risk(self, days: int) -> None:
-        """The valid path, so walks reach acceptances in force and their revocation: assess
-        the risk if it is not, accept it if no acceptance is in force, else revoke that."""
-        acceptance = self.acceptance
-        if self.status == "identified":
-            self.assess("high", "high", None)
-        elif acceptance is None or acceptance["revoked"]:
-            self.accept(CEO, days)
-        else:
-            self.revoke(CEO)
+    @rule(
+        stages=st.integers(min_value=1, max_value=6),
+        then=st.sampled_from(["review", "occur", "revoke"]),
+        days=st.integers(min_value=1, max_value=90),
+    )
+    def the_risk_is_managed(self, stages: int, then: str, days: int) -> None:
+        """The valid path a few steps at a time, so walks reach acceptances in force,
+        monitoring, reviews, occurrences and revocations: the risk is assessed if it is
+        not, leadership accepts it when no acceptance is in force, it is monitored (its plan
+        now in force, R-K2), then reviewed, occurs, or its acceptance is revoked."""
+        for _ in range(stages):
+            acceptance = self.acceptance
+            if self.status == "closed":
+                return
+            if self.status == "identified":
+                self.assess("high", "high", None)
+            elif acceptance is None or acceptance["revoked"]:
+                self.accept(CEO, days)
+            elif self.status != "monitoring":
+                self.monitor()
+            elif then == "review":
+                self.review(LI, "on track")
+            elif then == "occur":
+                self.occur(LI, 0)
+            else:
+                self.revoke(CEO)
 
     @rule(actor=HANDLERS, note=st.sampled_from(["on track", "on track", " "]))
     def review(self, actor: Actor, note: str) -> None:
@@ -233,7 +248,7 @@ class RiskComplaintMachine(RuleBasedStateMachine):
             self.occurrences += 1
             self.raised += 1
 
-    @rule(actor=st.sampled_from([HEAD, HEAD, LI]))
+    @rule(actor=st.sampled_from([HEAD, LI, LI, AUDITOR]))
     def close_risk(self, actor: Actor) -> None:
         allowed = actor == HEAD and self.status != "closed"
         if self.run("risk.close", actor, {"risk": "R", "reason": "market left"}, allowed):
@@ -362,4 +377,4 @@ MILESTONES = (
 def test_R_K2_R_K3_R_K4_R_K5_R_C7_L7_risks_and_complaints_follow_the_model(
     request: pytest.FixtureRequest,
 ) -> None:
-    walk(RiskComplaintMachine, request, examples=40, steps=40, milestones=MILESTONES)
+    walk(RiskComplaintMachine, request, examples=50, steps=60, milestones=MILESTONES)

@@ -16,7 +16,7 @@ Choices the rule catalogue leaves open, made here:
 - A revisit falls due a cadence after the later of the last revisit and the day the customer
   reached their tier (R-C9).
 - The churn day is ``churn_after_days`` after the last purchase (or registration); a later
-  purchase reactivates the customer (R-C10).
+  purchase reactivates the customer, and its day is the day the churn ended (R-C10).
 
 State stays small however long the history (snapshots load fast): the aggregate keeps the
 orders seen (for idempotency), running totals, the purchases of the 12 months before the
@@ -127,6 +127,7 @@ class Customer(LoopAggregate):
     registered_on: date
     status: str
     churns: list[date]
+    reactivations: list[date]  # the day each churn ended: its reactivating purchase's (R-C10)
     tier: str  # a Tier's value: state stays plain data, for snapshots
     tier_since: date
     orders: dict[str, int]  # order -> points earned: each order is recorded once
@@ -170,6 +171,7 @@ class Customer(LoopAggregate):
         self.registered_on = registered_on
         self.status = ACTIVE
         self.churns = []
+        self.reactivations = []
         self.tier = Tier.ORDINARY.value
         self.tier_since = registered_on
         self.orders = {}
@@ -252,6 +254,8 @@ class Customer(LoopAggregate):
                 customer.lots_made += 1
                 customer.earned += self.lot.points
             customer.referral_rewarded = customer.referral_rewarded or self.rewards_referrer
+            if len(customer.reactivations) < len(customer.churns):  # the first since the churn
+                customer.reactivations.append(self.on)
 
     class Reactivated(LoopAggregate.Event):
         def apply(self, customer: Customer) -> None:
