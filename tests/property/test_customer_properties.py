@@ -203,7 +203,7 @@ def test_R_C3_the_store_answers_consent_as_of_T_from_the_events_up_to_T() -> Non
 # --- R-C10 churn -------------------------------------------------------------------------------
 
 CHURN_AFTER = CustomerPolicy().churn_after_days
-YEARS = ("2027", "2028", "2029")
+YEARS = ("2027", "2028", "2029", "2030")
 
 
 def churns_by_the_rule(days: list[int], now: int) -> list[tuple[int, int | None]]:
@@ -220,23 +220,35 @@ def churns_by_the_rule(days: list[int], now: int) -> list[tuple[int, int | None]
     return spans
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.lists(st.integers(1, 1_500), max_size=8).map(sorted))
+#: Purchases in the order they were made: the day of each, and how many days later it was
+#: recorded (never before an earlier one).
+PURCHASES = st.lists(
+    st.tuples(st.integers(1, 1_500), st.one_of(st.just(0), st.integers(1, 500))), max_size=8
+).map(sorted)
+
+
+@settings(max_examples=150, deadline=None)
+@given(PURCHASES)
 def test_R_C10_churned_and_customers_at_start_are_the_rules_for_any_purchase_history(
-    days: list[int],
+    purchases: list[tuple[int, int]],
 ) -> None:
     """A customer who churned in a period and bought again counts as churned in it, and as
     a customer at the start of every later period they were active at, however often they
-    bought since; the sweep ran only just before each purchase and at the end, so the view
-    does not depend on when sweeps ran."""
+    bought since; some purchases are recorded late (a churn they predate never was). The
+    sweep ran only just before each purchase was recorded and at the end, so the view does
+    not depend on when sweeps ran."""
     clock = FixedClock(AT)
-    now = 1_600
+    now = 2_100
+    days = [day for day, _ in purchases]
     with ClosedLoop("memory:", clock=clock) as loop:
         register(loop, "C-1")
-        for number, day in enumerate(days):
-            clock.set(AT + timedelta(days=day))
+        recorded = 0
+        for number, (day, late) in enumerate(purchases):
+            recorded = max(recorded, day + late)
+            clock.set(AT + timedelta(days=recorded))
             loop.execute("customer.sweep_churn", LI, {})
-            args = {"customer": "C-1", "order": f"O-{number}", "amount": "100.00 CNY"}
+            on = (AT + timedelta(days=day)).date().isoformat()
+            args = {"customer": "C-1", "order": f"O-{number}", "amount": "100.00 CNY", "on": on}
             loop.execute("customer.record_purchase", LI, args)
         clock.set(AT + timedelta(days=now))
         loop.execute("customer.sweep_churn", LI, {})

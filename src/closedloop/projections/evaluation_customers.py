@@ -35,8 +35,9 @@ def _day(value: str) -> date:
 
 def _churns(customer: Facts) -> list[tuple[date, date | None]]:
     """R-C10: the customer's churns, each from its churn day to the day of the purchase that
-    reactivated them (None while it lasts). A churn the reactivating purchase predates (a
-    purchase recorded late) never was: the customer had bought within ``churn_after_days``."""
+    reactivated them (None while it lasts). A churn whose reactivating purchase is dated on
+    or before its churn day (recorded late) never was: the customer had not gone
+    ``churn_after_days`` without buying."""
     spans = [
         (_day(day), _day(until) if until is not None else None) for day, until in customer["churns"]
     ]
