@@ -14,7 +14,7 @@ At the end of each walk, L7 (:class:`tests.walks.LiveViews`): the facts rows, th
 trail, the customers evaluation view (overall and of two years, churn rate included, R-C10)
 and the customer views kept live equal those rebuilt from the history (erasure included:
 the rebuilt rows read the erased customer as erased), and as of the walk's moments equal
-what was seen then. The default run is the same 40 walks of up to 50 steps every time;
+what was seen then. The default run is the same 60 walks of up to 50 steps every time;
 ``pytest --slow`` walks further.
 """
 
@@ -138,6 +138,13 @@ class CustomerMachine(RuleBasedStateMachine):
         if self.run("customer.redeem_points", LI, args):
             self.requests.setdefault((ref, f"R{request}"), points)
 
+    @rule(order=st.integers(1, 30), request=st.integers(1, 4), points=st.integers(1, 50))
+    def a_customer_buys_and_redeems(self, order: int, request: int, points: int) -> None:
+        """The valid path, so walks reach redemptions: a purchase earns points, a few are
+        redeemed (by a request id that may have been used: it then counts once, R-C5)."""
+        self.a_customer_buys("C1", order, "2000.00 CNY")
+        self.redeem("C1", request, points)
+
     @rule()
     def periodic(self) -> None:
         for command in (
@@ -170,11 +177,24 @@ class CustomerMachine(RuleBasedStateMachine):
             allowed = ref not in self.erased and self.consent.get((ref, channel, PURPOSE_OF[kind]))
             assert done == bool(allowed), f"R-C3: {kind} by {channel} to {ref}"
 
-    @rule(ref=REFS, kind=KINDS, channel=CHANNELS)
-    def a_consenting_customer_is_contacted(self, ref: str, kind: str, channel: str) -> None:
-        """The valid path, so walks reach contacts: consent to the kind's purpose first."""
+    @rule(ref=REFS, kind=KINDS, channel=CHANNELS, withdraws=st.booleans())
+    def a_consenting_customer_is_contacted(
+        self, ref: str, kind: str, channel: str, withdraws: bool
+    ) -> None:
+        """The valid path, so walks reach contacts and withdrawals: consent to the kind's
+        purpose, the contact, and maybe the consent withdrawn (the next contact refused)."""
         self.consent_changes(ref, channel, PURPOSE_OF[kind], True)
         self.contact(ref, kind, channel)
+        if withdraws:
+            self.consent_changes(ref, channel, PURPOSE_OF[kind], False)
+            self.contact(ref, kind, channel)
+
+    @precondition(lambda self: len(self.registered()) >= 2)
+    @rule()
+    def the_newest_customer_names_the_first_as_referrer(self) -> None:
+        """The valid path, so walks reach referrals recorded after registration (R-C6)."""
+        refs = self.registered()
+        self.refer(refs[-1], refs[0])
 
     @rule(ref=REFS, referrer=REFS)
     def refer(self, ref: str, referrer: str) -> None:
@@ -260,4 +280,4 @@ MILESTONES = (
 def test_L5_L6_L7_customers_keep_their_invariants_over_any_walk(
     request: pytest.FixtureRequest,
 ) -> None:
-    walk(CustomerMachine, request, examples=40, steps=50, milestones=MILESTONES)
+    walk(CustomerMachine, request, examples=60, steps=50, milestones=MILESTONES)

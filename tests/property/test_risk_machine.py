@@ -329,15 +329,23 @@ class RiskComplaintMachine(RuleBasedStateMachine):
             assert raised == (0 if self.satisfied else 1), "R-C7: dissatisfied raises one"
             self.raised += raised
 
-    @rule(stages=st.integers(min_value=1, max_value=5), satisfied=st.booleans())
-    def the_complaint_goes_forward(self, stages: int, satisfied: bool) -> None:
-        """The valid path a few steps at a time, so walks reach closes, satisfied or not
-        (R-C7: a dissatisfied close raises a rectification)."""
+    @rule(
+        stages=st.integers(min_value=1, max_value=6),
+        satisfied=st.booleans(),
+        hours=st.integers(min_value=1, max_value=48),
+    )
+    def the_complaint_goes_forward(self, stages: int, satisfied: bool, hours: int) -> None:
+        """The valid path a few steps at a time, so walks reach paused SLA clocks and closes,
+        satisfied or not (R-C7: a dissatisfied close raises a rectification): the first
+        time it is acknowledged, the handler waits ``hours`` on the customer."""
         for _ in range(stages):
             if self.paused:
+                self.time_passes(hours)
                 self.resume(LI)
             elif self.complaint == "received":
                 self.acknowledge(LI)
+            elif self.complaint == "acknowledged" and not self.pauses:
+                self.wait_on_customer(LI)
             elif self.complaint == "acknowledged":
                 self.resolve(LI)
             elif self.complaint == "resolved":
