@@ -13,8 +13,9 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 
 from closedloop import ClosedLoop
-from tests.cast import CFO, HEAD
+from tests.cast import CEO, CFO, HEAD
 from tests.conftest import PG_DSN
+from tests.customer_scenario import buy, register
 from tests.scenario import approved_revenue_target, draft_revenue_target
 
 #: (database, position, other position) -> first position affected
@@ -22,9 +23,18 @@ Tamper = Callable[[str, int, int], int]
 
 
 def history(loop: ClosedLoop, steps: list[str], first: int = 2026) -> None:
-    """One target per step: ``draft``, ``submitted``, ``approved`` or ``rejected``."""
+    """One target per step: ``draft``, ``submitted``, ``approved`` or ``rejected``; or one
+    customer with sealed personal data and a purchase: ``customer``, or ``erased`` (its key
+    destroyed, so its stored events stay sealed for good)."""
     for number, step in enumerate(steps):
         ref = f"REV-{first + number}"
+        if step in ("customer", "erased"):
+            register(loop, f"C-{first + number}")
+            buy(loop, f"C-{first + number}", f"O-{first + number}")
+            if step == "erased":
+                args = {"customer": f"C-{first + number}", "reason": "DSR"}
+                loop.execute("customer.erase", CEO, args)
+            continue
         if step == "approved":
             approved_revenue_target(loop, ref)
             continue
@@ -50,6 +60,51 @@ def sqlite_modify(path: str, position: int, _: int = 0) -> int:
             "SELECT state FROM stored_events WHERE rowid=?", (position,)
         ).fetchone()
         db.execute("UPDATE stored_events SET state=? WHERE rowid=?", (state + b" ", position))
+    return position
+
+
+def sqlite_flip(path: str, position: int, other: int) -> int:
+    """One bit of the stored state changed, at a byte chosen by ``other``."""
+    with _sqlite(path) as db:
+        (state,) = db.execute(
+            "SELECT state FROM stored_events WHERE rowid=?", (position,)
+        ).fetchone()
+        at = other % len(state)
+        forged = state[:at] + bytes([state[at] ^ 1]) + state[at + 1 :]
+        db.execute("UPDATE stored_events SET state=? WHERE rowid=?", (forged, position))
+    return position
+
+
+def sqlite_retopic(path: str, position: int, _: int = 0) -> int:
+    """The event's type changed: another stored event's topic, or one more character."""
+    with _sqlite(path) as db:
+        (topic,) = db.execute(
+            "SELECT topic FROM stored_events WHERE rowid=?", (position,)
+        ).fetchone()
+        other = db.execute(
+            "SELECT topic FROM stored_events WHERE topic<>? LIMIT 1", (topic,)
+        ).fetchone()
+        forged = other[0] if other is not None else f"{topic}x"
+        db.execute("UPDATE stored_events SET topic=? WHERE rowid=?", (forged, position))
+    return position
+
+
+def sqlite_renumber(path: str, position: int, _: int = 0) -> int:
+    """The event's version changed (to one its aggregate never had)."""
+    with _sqlite(path) as db:
+        db.execute(
+            "UPDATE stored_events SET originator_version=originator_version+1000 WHERE rowid=?",
+            (position,),
+        )
+    return position
+
+
+def sqlite_reassign(path: str, position: int, _: int = 0) -> int:
+    """The event moved to another aggregate."""
+    with _sqlite(path) as db:
+        db.execute(
+            "UPDATE stored_events SET originator_id=? WHERE rowid=?", (uuid.uuid4().hex, position)
+        )
     return position
 
 
@@ -88,6 +143,10 @@ def sqlite_swap(path: str, position: int, other: int) -> int:
 
 SQLITE: dict[str, Tamper] = {
     "modify": sqlite_modify,
+    "flip": sqlite_flip,
+    "retopic": sqlite_retopic,
+    "renumber": sqlite_renumber,
+    "reassign": sqlite_reassign,
     "delete": sqlite_delete,
     "insert": sqlite_insert,
     "swap": sqlite_swap,

@@ -115,6 +115,50 @@ def test_R_C10_churn_rate_in_the_period_matches_the_domains(
     assert mem_loop.evaluation("customers", period="2028")["customers_at_start"] == 4
 
 
+def test_R_C10_a_reactivated_customer_counts_at_the_start_however_often_they_bought_since(
+    mem_loop: ClosedLoop, clock: FixedClock
+) -> None:
+    """Churned on 2027-01-05, bought again in March 2027 and in February 2028: churned in
+    2027, a customer at the start of 2028 (the last purchase, in 2028, does not say when
+    the churn ended; the reactivating one does)."""
+    for ref in ("C-1", "C-2"):
+        register(mem_loop, ref)
+    clock.set("2027-02-01T09:00:00+00:00")
+    mem_loop.execute("customer.sweep_churn", LI, {})  # both churned on 2027-01-05
+    clock.set("2027-03-01T09:00:00+00:00")
+    buy(mem_loop, "C-1", "O-1")
+    clock.set("2028-02-01T09:00:00+00:00")
+    buy(mem_loop, "C-1", "O-2")
+    year_2027 = mem_loop.evaluation("customers", period="2027")
+    assert (year_2027["customers_at_start"], year_2027["churned"]) == (2, 2)
+    assert year_2027["churn_rate"] == Decimal(1)
+    year_2028 = mem_loop.evaluation("customers", period="2028")
+    assert (year_2028["customers_at_start"], year_2028["churned"]) == (1, 0)  # C-1, not C-2
+    assert mem_loop.evaluation("customers", period="2027-03")["customers_at_start"] == 0
+    assert mem_loop.evaluation("customers", period="2027-04")["customers_at_start"] == 1
+
+
+def test_R_C10_a_churn_that_a_purchase_recorded_late_predates_is_no_churn(
+    mem_loop: ClosedLoop, clock: FixedClock
+) -> None:
+    """Swept churned on 2027-01-05, then a purchase of 2026-12-20 is recorded: the customer
+    had bought within ``churn_after_days``, so by R-C10 they churn only on 2027-12-20."""
+    register(mem_loop, "C-1")
+    clock.set("2027-03-01T09:00:00+00:00")
+    mem_loop.execute("customer.sweep_churn", LI, {})
+    buy(mem_loop, "C-1", "O-1", on="2026-12-20")
+    assert mem_loop.customer("C-1")["status"] == "active"
+    quarter = mem_loop.evaluation("customers", period="2027-Q2")
+    assert (quarter["customers_at_start"], quarter["churned"]) == (1, 0)
+    clock.set("2027-12-21T09:00:00+00:00")
+    mem_loop.execute("customer.sweep_churn", LI, {})
+    assert mem_loop.customer("C-1")["churned_on"].isoformat() == "2027-12-20"
+    year = mem_loop.evaluation("customers", period="2027")
+    assert (year["customers_at_start"], year["churned"]) == (1, 1)
+    assert mem_loop.evaluation("customers", period="2027-Q4")["churned"] == 1
+    assert mem_loop.evaluation("customers", period="2027-Q1")["churned"] == 0
+
+
 def test_R_C7_complaints_open_overdue_sla_rates_and_dissatisfied_closes(
     loop: ClosedLoop, clock: FixedClock
 ) -> None:

@@ -1,6 +1,8 @@
-"""L8 as a property: on any small generated history in a SQLite file, any single
-modification, deletion, insertion or swap of stored rows is detected, at the first
-position it affected; an untouched store always verifies."""
+"""L8 as a property: on any small generated history in a SQLite file (targets, and customers
+whose personal data is sealed, some erased), any single modification of a stored row (its
+state, one bit of it, its topic, its version, its aggregate), deletion, insertion or swap of
+two rows is detected, at the first position it affected; an untouched store always
+verifies."""
 
 from __future__ import annotations
 
@@ -16,11 +18,13 @@ from closedloop.domain.errors import AuditFailure
 from tests.audit_tamper import SQLITE, history
 
 STEPS = st.lists(
-    st.sampled_from(["draft", "submitted", "approved", "rejected"]), min_size=1, max_size=3
+    st.sampled_from(["draft", "submitted", "approved", "rejected", "customer", "erased"]),
+    min_size=1,
+    max_size=3,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=STEPS, kind=st.sampled_from(sorted(SQLITE)), data=st.data())
 def test_L8_any_single_tampering_with_stored_rows_is_detected(
     steps: list[str], kind: str, data: st.DataObject
@@ -32,11 +36,11 @@ def test_L8_any_single_tampering_with_stored_rows_is_detected(
             history(loop, steps)
             recorded = loop.audit_verify()["position"]
         position = data.draw(st.integers(1, recorded), label="position")
-        other = (
-            data.draw(st.integers(1, recorded).filter(lambda p: p != position), label="other")
-            if kind == "swap"
-            else 0
-        )
+        chooser = {
+            "swap": st.integers(1, recorded).filter(lambda p: p != position),  # the other row
+            "flip": st.integers(0, 10_000),  # which byte of the state
+        }.get(kind)
+        other = data.draw(chooser, label="other") if chooser is not None else 0
         first = SQLITE[kind](path, position, other)
         with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
             loop.audit_verify()

@@ -9,28 +9,37 @@ contacts, refers and erases at simulated dates, valid and not. After every step:
 - R-C5: each redemption request counts once; R-C6: referrals never form a cycle;
 - R-C2: an erased customer's personal data reads as erased;
 - every customer loaded through the store's cache equals one replayed from its events.
+
+At the end of each walk, L7 (:class:`tests.walks.LiveViews`): the facts rows, the audit
+trail, the customers evaluation view (overall and of two years, churn rate included, R-C10)
+and the customer views kept live equal those rebuilt from the history (erasure included:
+the rebuilt rows read the erased customer as erased), and as of the walk's moments equal
+what was seen then. The default run is the same 60 walks of up to 50 steps every time;
+``pytest --slow`` walks further.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import hypothesis.strategies as st
-from hypothesis import settings
+import pytest
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
 from closedloop import Actor, ClosedLoop, ClosedLoopError, FixedClock
 from closedloop.domain.customer import Customer
 from closedloop.domain.ids import aggregate_id
+from closedloop.projections.facts import row_key
 from tests.cast import AUDITOR, CEO, LI
 from tests.customer_scenario import PII
+from tests.walks import LiveViews, walk
 
 REFS = st.sampled_from(["C1", "C1", "C1", "C2", "C3"])  # mostly one with a long history
 CHANNELS = st.sampled_from(["sms", "wechat"])
@@ -49,16 +58,27 @@ WRITERS = st.sampled_from([LI, LI, LI, AUDITOR])
 
 
 class CustomerMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
+    def __init__(self, reach: Counter[str]) -> None:
         super().__init__()
+        self.reach = reach  # in how many walks each command succeeded at least once
+        self.succeeded: set[str] = set()
         self.clock = FixedClock("2026-01-05T09:00:00+00:00")
         self.loop = ClosedLoop("memory:", clock=self.clock)
         self.consent: dict[tuple[str, str, str], bool] = {}
         self.requests: dict[tuple[str, str], int] = {}
         self.erased: set[str] = set()
+        self.views = LiveViews(
+            self.loop,
+            [("customers", None), ("customers", "2026"), ("customers", "2027")],
+            {"customers": self.loop.customers},
+        )
 
     def teardown(self) -> None:
-        self.loop.close()
+        self.reach.update(self.succeeded)
+        try:
+            self.views.check()
+        finally:
+            self.loop.close()
 
     def run(self, command: str, actor: Actor, args: dict[str, Any]) -> bool:
         """Issue ``command``; a refusal must leave the history and every view as they were."""
@@ -69,6 +89,7 @@ class CustomerMachine(RuleBasedStateMachine):
             assert self.loop.position() == position, f"L6: refused {command} wrote events"
             assert self.loop.customers() == views, f"L6: refused {command} changed a view"
             return False
+        self.succeeded.add(command)
         return True
 
     def registered(self) -> list[str]:
@@ -89,6 +110,7 @@ class CustomerMachine(RuleBasedStateMachine):
 
     @rule(days=st.integers(1, 400))
     def time_passes(self, days: int) -> None:
+        self.views.moment()
         self.clock.advance(days=days)
 
     @rule(ref=REFS, referrer=st.one_of(st.none(), REFS), actor=WRITERS)
@@ -114,6 +136,13 @@ class CustomerMachine(RuleBasedStateMachine):
         args = {"customer": ref, "request_id": f"R{request}", "points": points}
         if self.run("customer.redeem_points", LI, args):
             self.requests.setdefault((ref, f"R{request}"), points)
+
+    @rule(order=st.integers(1, 30), request=st.integers(1, 4), points=st.integers(1, 50))
+    def a_customer_buys_and_redeems(self, order: int, request: int, points: int) -> None:
+        """The valid path, so walks reach redemptions: a purchase earns points, a few are
+        redeemed (by a request id that may have been used: it then counts once, R-C5)."""
+        self.a_customer_buys("C1", order, "2000.00 CNY")
+        self.redeem("C1", request, points)
 
     @rule()
     def periodic(self) -> None:
@@ -146,6 +175,25 @@ class CustomerMachine(RuleBasedStateMachine):
         if ref in self.registered():
             allowed = ref not in self.erased and self.consent.get((ref, channel, PURPOSE_OF[kind]))
             assert done == bool(allowed), f"R-C3: {kind} by {channel} to {ref}"
+
+    @rule(ref=REFS, kind=KINDS, channel=CHANNELS, withdraws=st.booleans())
+    def a_consenting_customer_is_contacted(
+        self, ref: str, kind: str, channel: str, withdraws: bool
+    ) -> None:
+        """The valid path, so walks reach contacts and withdrawals: consent to the kind's
+        purpose, the contact, and maybe the consent withdrawn (the next contact refused)."""
+        self.consent_changes(ref, channel, PURPOSE_OF[kind], True)
+        self.contact(ref, kind, channel)
+        if withdraws:
+            self.consent_changes(ref, channel, PURPOSE_OF[kind], False)
+            self.contact(ref, kind, channel)
+
+    @precondition(lambda self: len(self.registered()) >= 2)
+    @rule()
+    def the_newest_customer_names_the_first_as_referrer(self) -> None:
+        """The valid path, so walks reach referrals recorded after registration (R-C6)."""
+        refs = self.registered()
+        self.refer(refs[-1], refs[0])
 
     @rule(ref=REFS, referrer=REFS)
     def refer(self, ref: str, referrer: str) -> None:
@@ -188,13 +236,21 @@ class CustomerMachine(RuleBasedStateMachine):
 
     @invariant()
     def erased_data_reads_as_erased(self) -> None:
+        facts = self.loop._views["facts"]
+        facts.catch_up()
         for ref in self.erased:
             assert self.loop.customer(ref)["personal_data"] == "erased"
+            row = facts.get(row_key(Customer.KIND, aggregate_id(Customer.KIND, ref)))
+            assert row["erased"] is True, f"R-C2: {ref}'s facts row is not erased"
         for ref in sorted(self.erased)[:1]:
             read = self.loop.execute(
                 "customer.read_personal_data", PII, {"customer": ref, "reason": "audit"}
             )
             assert read["erased"] is True
+
+    @invariant()
+    def views_follow_the_events(self) -> None:
+        self.views.step()
 
     @invariant()
     def cached_state_equals_a_fresh_replay(self) -> None:
@@ -207,7 +263,20 @@ class CustomerMachine(RuleBasedStateMachine):
             assert store.repository.get(agg_id) == replayed, f"{ref}: cache and replay differ"
 
 
-def test_L5_L6_customers_keep_their_invariants_over_any_walk() -> None:
-    run_state_machine_as_test(
-        CustomerMachine, settings=settings(max_examples=30, stateful_step_count=50, deadline=None)
-    )
+#: Commands the walks must reach (each succeeds in some walk), or they prove little.
+MILESTONES = (
+    "customer.record_purchase",
+    "customer.redeem_points",
+    "customer.expire_points",
+    "customer.sweep_churn",
+    "customer.withdraw_consent",
+    "customer.contact",
+    "customer.record_referrer",
+    "customer.erase",
+)
+
+
+def test_L5_L6_L7_customers_keep_their_invariants_over_any_walk(
+    request: pytest.FixtureRequest,
+) -> None:
+    walk(CustomerMachine, request, examples=60, steps=50, milestones=MILESTONES)

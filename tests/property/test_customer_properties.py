@@ -1,4 +1,5 @@
 """Customer invariants for any sequence of commands: L5 (points), R-C6 (acyclic referrals),
+R-C10 (churned and customers at a period's start as the rule gives them from the purchase days),
 R-C3 (consent as of T from the events up to T alone)."""
 
 from __future__ import annotations
@@ -218,3 +219,66 @@ def test_R_C5_taking_points_keeps_exactly_the_lots_with_points_left_in_earning_o
         if lot.remaining > taken.get(lot.id, 0)
     ]
     assert [(lot.id, lot.remaining) for lot in left] == expected
+
+
+# --- R-C10 churn -------------------------------------------------------------------------------
+
+CHURN_AFTER = CustomerPolicy().churn_after_days
+YEARS = ("2027", "2028", "2029", "2030")
+
+
+def churns_by_the_rule(days: list[int], now: int) -> list[tuple[int, int | None]]:
+    """R-C10 from the purchase days alone (day 0 is the registration): a churn begins
+    ``churn_after_days`` after the last purchase when no purchase came before that day, and
+    lasts until the next purchase (None: it still lasts ``now``)."""
+    spans: list[tuple[int, int | None]] = []
+    for last, following in zip([0, *days], [*days, None], strict=True):
+        begins = last + CHURN_AFTER
+        if following is None and begins <= now:
+            spans.append((begins, None))
+        elif following is not None and begins < following:
+            spans.append((begins, following))
+    return spans
+
+
+#: Purchases in the order they were made: the day of each, and how many days later it was
+#: recorded (never before an earlier one).
+PURCHASES = st.lists(
+    st.tuples(st.integers(1, 1_500), st.one_of(st.just(0), st.integers(1, 500))), max_size=8
+).map(sorted)
+
+
+@settings(max_examples=150, deadline=None)
+@given(PURCHASES)
+def test_R_C10_churned_and_customers_at_start_are_the_rules_for_any_purchase_history(
+    purchases: list[tuple[int, int]],
+) -> None:
+    """A customer who churned in a period and bought again counts as churned in it, and as
+    a customer at the start of every later period they were active at, however often they
+    bought since; some purchases are recorded late (a churn they predate never was). The
+    sweep ran only just before each purchase was recorded and at the end, so the view does
+    not depend on when sweeps ran."""
+    clock = FixedClock(AT)
+    now = 2_100
+    days = [day for day, _ in purchases]
+    with ClosedLoop("memory:", clock=clock) as loop:
+        register(loop, "C-1")
+        recorded = 0
+        for number, (day, late) in enumerate(purchases):
+            recorded = max(recorded, day + late)
+            clock.set(AT + timedelta(days=recorded))
+            loop.execute("customer.sweep_churn", LI, {})
+            on = (AT + timedelta(days=day)).date().isoformat()
+            args = {"customer": "C-1", "order": f"O-{number}", "amount": "100.00 CNY", "on": on}
+            loop.execute("customer.record_purchase", LI, args)
+        clock.set(AT + timedelta(days=now))
+        loop.execute("customer.sweep_churn", LI, {})
+        spans = churns_by_the_rule(days, now)
+        for year in YEARS:
+            view = loop.evaluation("customers", period=year)
+            start = (datetime(int(year), 1, 1, tzinfo=UTC) - AT).days + 1  # AT is at 09:00
+            end = (datetime(int(year), 12, 31, tzinfo=UTC) - AT).days + 1
+            in_churn = any(b < start and (u is None or start <= u) for b, u in spans)
+            churned = any(start <= b <= end for b, _ in spans)
+            assert view["customers_at_start"] == int(not in_churn), f"R-C10: start of {year}"
+            assert view["churned"] == int(churned), f"R-C10: churned in {year}"

@@ -16,7 +16,10 @@ store:
 - L4: every closed rectification was verified effective, after its last completion, by
   neither its owner nor whoever completed it;
 - L6: a refused command changed neither the history (position) nor any view;
-- every aggregate of every kind loaded through the store's cache equals a fresh replay.
+- every aggregate of every kind loaded through the store's cache equals a fresh replay;
+
+and at the end of each walk L7: the views kept live equal those rebuilt from the history,
+and the views as of moments of the walk equal what was live then.
 
 The walks must also get deep into the loop, and the test fails if they stop doing so: each
 of the ``MILESTONES`` (an activity started, spent on, overspent, with an incident, evaluated;
@@ -33,7 +36,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 from uuid import UUID
@@ -60,12 +63,11 @@ from closedloop.domain.review import Review
 from closedloop.domain.target import Target
 from tests.activity_scenario import CLEAN_COPY, DIRTY_COPY, LEGAL
 from tests.cast import AUDITOR, CEO, CFO, HEAD, LEAD, LI, ZHOU
+from tests.walks import LiveViews
 
 A = TypeVar("A", bound=LoopAggregate)
 T = TypeVar("T")
 
-#: L7: the views as of the last few moments of a walk are checked against what was live.
-MOMENTS_CHECKED = 3
 #: R-X3 with a waiting time, so verifying a rectification needs time to pass.
 VERIFY_AFTER_DAYS = 7
 POLICY = Policy.from_mapping({"rectification": {"verify_after_days": VERIFY_AFTER_DAYS}})
@@ -150,25 +152,28 @@ class LoopMachine(RuleBasedStateMachine):
         self.succeeded: set[str] = set()
         self.clock = FixedClock("2025-12-01T09:00:00+00:00")
         self.loop = ClosedLoop("memory:", policy=POLICY, clock=self.clock)
-        self.live: dict[str, Any] = {}
-        self.moments: list[tuple[datetime, dict[str, Any]]] = []
+        self.kept = LiveViews(
+            self.loop,
+            [(name, None) for name in self.loop.evaluations()],
+            {
+                "targets": self.loop.targets,
+                "plans": self.loop.plans,
+                "studies": self.loop.studies,
+                "activities": self.loop.activities,
+                "reviews": self.loop.reviews,
+                "rectifications": self.loop.rectifications,
+            },
+        )
 
     def teardown(self) -> None:
-        """L7: the views kept live equal the views rebuilt from the whole history, and the
-        views as of the last moments seen equal what was live then."""
+        """L7 (:class:`tests.walks.LiveViews`): the views kept live (facts rows, audit trail,
+        every evaluation view, the views of every kind) equal the views rebuilt from the
+        whole history, and the views as of moments seen equal what was live then."""
         self.reach.update(self.succeeded)
         try:
-            if self.live:
-                self.loop.rebuild("facts")
-                assert self.evaluations() == self.live, "L7: rebuilt views differ from live"
-            for at, seen in self.moments[-MOMENTS_CHECKED:]:
-                then = {name: self.loop.evaluation(name, as_of=at) for name in seen}
-                assert then == seen, f"L7: the views as of {at} differ from what was live"
+            self.kept.check()
         finally:
             self.loop.close()
-
-    def evaluations(self) -> dict[str, Any]:
-        return {name: self.loop.evaluation(name) for name in self.loop.evaluations()}
 
     # --- issuing commands ------------------------------------------------------------------
 
@@ -224,7 +229,7 @@ class LoopMachine(RuleBasedStateMachine):
 
     @rule(days=st.one_of(st.integers(1, 10), st.integers(1, 90)))
     def time_passes(self, days: int) -> None:
-        self.moments.append((self.clock.now(), self.live))
+        self.kept.moment()
         self.clock.advance(days=days)
 
     # --- targets ---------------------------------------------------------------------------
@@ -1235,9 +1240,9 @@ class LoopMachine(RuleBasedStateMachine):
 
     @invariant()
     def views_follow_the_events(self) -> None:
-        """The evaluation views catch up after every step (so L7 compares a view built event
+        """The tracked views catch up after every step (so L7 compares a view built event
         by event, page by page, with one rebuilt at once)."""
-        self.live = self.evaluations()
+        self.kept.step()
 
     @invariant()
     def cached_state_equals_a_fresh_replay(self) -> None:

@@ -8,27 +8,36 @@ exactly when the model says the rules allow it (R-K2, R-K3, R-C7). After every s
 - R-K3: every assessment is kept, and the inherent, current and residual levels are the
   model's latest of each;
 - R-C7: the complaint's SLA time is the wall time since receipt less the paused spans, and it
-  is overdue exactly when that exceeds the SLA hours.
+  is overdue exactly when that exceeds the SLA hours;
+- R-K4, R-K5: reviews and occurrences are kept, and each occurrence (like each dissatisfied
+  close, R-C7) raised its own rectification.
+
+At the end of each walk, L7 (:class:`tests.walks.LiveViews`): the facts rows, the audit
+trail, the complaints, risks and rectifications evaluation views and the risk, complaint and
+rectification views kept live equal those rebuilt from the history, and as of the walk's
+moments equal what was seen then. The default run is the same 50 walks of up to 60 steps
+every time; ``pytest --slow`` walks further.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import hypothesis.strategies as st
-from hypothesis import settings
+import pytest
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     invariant,
     rule,
-    run_state_machine_as_test,
 )
 
 from closedloop import Actor, ClosedLoop, ClosedLoopError, FixedClock
 from closedloop.domain.risk_matrix import DEFAULT_GRID
 from tests.cast import AUDITOR, CEO, HEAD, LI
+from tests.walks import LiveViews, walk
 
 SCALE = st.sampled_from(["low", "medium", "high"])
 STAGES = st.sampled_from([None, None, "current", "residual", "inherent"])
@@ -37,8 +46,10 @@ HANDLERS = st.sampled_from([LI, LI, HEAD, AUDITOR])
 
 
 class RiskComplaintMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
+    def __init__(self, reach: Counter[str]) -> None:
         super().__init__()
+        self.reach = reach  # in how many walks each command succeeded at least once
+        self.succeeded: set[str] = set()
         self.clock = FixedClock("2026-01-05T09:00:00+00:00")
         self.loop = ClosedLoop("memory:", clock=self.clock)
         self.loop.execute(
@@ -57,9 +68,25 @@ class RiskComplaintMachine(RuleBasedStateMachine):
         self.complaint = "received"
         self.pauses: list[list[datetime | None]] = []
         self.satisfied: bool | None = None
+        self.reviews = 0
+        self.occurrences = 0
+        self.raised = 0  # rectifications raised by occurrences and dissatisfied closes
+        self.live = LiveViews(
+            self.loop,
+            [("complaints", None), ("risks", None), ("rectifications", None)],
+            {
+                "risks": self.loop.risks,
+                "complaints": self.loop.complaints,
+                "rectifications": self.loop.rectifications,
+            },
+        )
 
     def teardown(self) -> None:
-        self.loop.close()
+        self.reach.update(self.succeeded)
+        try:
+            self.live.check()
+        finally:
+            self.loop.close()
 
     def run(self, command: str, actor: Actor, args: dict[str, Any], allowed: bool) -> bool:
         """Issue ``command``: it succeeds exactly when ``allowed``, and a refusal changes
@@ -73,6 +100,7 @@ class RiskComplaintMachine(RuleBasedStateMachine):
             refusal = None
         if refusal is None:
             assert allowed, f"{command} accepted, the model refuses it"
+            self.succeeded.add(command)
             return True
         assert not allowed, f"{command} refused, the model allows it: {refusal}"
         assert self.loop.position() == position, f"L6: refused {command} wrote events"
@@ -115,6 +143,7 @@ class RiskComplaintMachine(RuleBasedStateMachine):
 
     @rule(hours=st.integers(min_value=1, max_value=24 * 40))
     def time_passes(self, hours: int) -> None:
+        self.live.moment()
         self.clock.advance(hours=hours)
 
     # --- risk --------------------------------------------------------------------------------
@@ -175,6 +204,67 @@ class RiskComplaintMachine(RuleBasedStateMachine):
         allowed = self.open_and_assessed and self.status != "monitoring" and not self.gaps()
         if self.run("risk.monitor", LI, {"risk": "R"}, allowed):
             self.status = "monitoring"
+
+    @rule(
+        stages=st.integers(min_value=1, max_value=6),
+        then=st.sampled_from(["review", "occur", "revoke"]),
+        days=st.integers(min_value=1, max_value=90),
+    )
+    def the_risk_is_managed(self, stages: int, then: str, days: int) -> None:
+        """The valid path a few steps at a time, so walks reach acceptances in force,
+        monitoring, reviews, occurrences and revocations: the risk is assessed if it is
+        not, leadership accepts it when no acceptance is in force, it is monitored (its plan
+        now in force, R-K2), then reviewed, occurs, or its acceptance is revoked."""
+        for _ in range(stages):
+            acceptance = self.acceptance
+            if self.status == "closed":
+                return
+            if self.status == "identified":
+                self.assess("high", "high", None)
+            elif acceptance is None or acceptance["revoked"]:
+                self.accept(CEO, days)
+            elif self.status != "monitoring":
+                self.monitor()
+            elif then == "review":
+                self.review(LI, "on track")
+            elif then == "occur":
+                self.occur(LI, 0)
+            else:
+                self.revoke(CEO)
+
+    @rule(actor=HANDLERS, note=st.sampled_from(["on track", "on track", " "]))
+    def review(self, actor: Actor, note: str) -> None:
+        """R-K4: a review of an assessed, open risk, saying what it found."""
+        allowed = actor != AUDITOR and self.open_and_assessed and bool(note.strip())
+        if self.run("risk.review", actor, {"risk": "R", "note": note}, allowed):
+            self.reviews += 1
+
+    @rule(actor=HANDLERS, days_ago=st.sampled_from([0, 0, 3, -1]))
+    def occur(self, actor: Actor, days_ago: int) -> None:
+        """R-K5: the risk happened (not in the future) and raises a rectification."""
+        on = self.today - timedelta(days=days_ago)
+        allowed = actor != AUDITOR and self.status != "closed" and days_ago >= 0
+        args = {"risk": "R", "what_happened": "dealer undercut us", "occurred_on": on.isoformat()}
+        if self.run("risk.record_occurrence", actor, args, allowed):
+            self.occurrences += 1
+            self.raised += 1
+
+    @rule(actor=st.sampled_from([HEAD, LI, LI, AUDITOR]))
+    def close_risk(self, actor: Actor) -> None:
+        allowed = actor == HEAD and self.status != "closed"
+        if self.run("risk.close", actor, {"risk": "R", "reason": "market left"}, allowed):
+            self.status = "closed"
+
+    @invariant()
+    def reviews_and_occurrences_are_kept_each_with_its_rectification(self) -> None:
+        view = self.loop.risk("R")
+        assert len(view["reviews"]) == self.reviews, "R-K4: a review is missing"
+        assert len(view["occurrences"]) == self.occurrences, "R-K5: an occurrence is missing"
+        assert len(self.loop.rectifications()) == self.raised, "R-K5, R-C7: one rectification each"
+
+    @invariant()
+    def views_follow_the_events(self) -> None:
+        self.live.step()
 
     @invariant()
     def every_assessment_is_kept_side_by_side(self) -> None:
@@ -238,6 +328,31 @@ class RiskComplaintMachine(RuleBasedStateMachine):
             self.complaint = "closed"
             raised = len(self.loop.rectifications()) - before
             assert raised == (0 if self.satisfied else 1), "R-C7: dissatisfied raises one"
+            self.raised += raised
+
+    @rule(
+        stages=st.integers(min_value=1, max_value=6),
+        satisfied=st.booleans(),
+        hours=st.integers(min_value=1, max_value=48),
+    )
+    def the_complaint_goes_forward(self, stages: int, satisfied: bool, hours: int) -> None:
+        """The valid path a few steps at a time, so walks reach paused SLA clocks and closes,
+        satisfied or not (R-C7: a dissatisfied close raises a rectification): the first
+        time it is acknowledged, the handler waits ``hours`` on the customer."""
+        for _ in range(stages):
+            if self.paused:
+                self.time_passes(hours)
+                self.resume(LI)
+            elif self.complaint == "received":
+                self.acknowledge(LI)
+            elif self.complaint == "acknowledged" and not self.pauses:
+                self.wait_on_customer(LI)
+            elif self.complaint == "acknowledged":
+                self.resolve(LI)
+            elif self.complaint == "resolved":
+                self.feedback(satisfied)
+            elif self.complaint == "feedback_received":
+                self.close()
 
     @invariant()
     def sla_time_excludes_the_pauses(self) -> None:
@@ -254,8 +369,21 @@ class RiskComplaintMachine(RuleBasedStateMachine):
                 assert sla["overdue"] == (elapsed > timedelta(hours=hours))
 
 
-def test_R_K2_R_K3_R_C7_risks_and_complaints_follow_the_model() -> None:
-    run_state_machine_as_test(
-        RiskComplaintMachine,
-        settings=settings(max_examples=40, stateful_step_count=30, deadline=None),
-    )
+#: Commands the walks must reach (each succeeds in some walk), or they prove little.
+MILESTONES = (
+    "risk.accept",
+    "risk.revoke_acceptance",
+    "risk.monitor",
+    "risk.review",
+    "risk.record_occurrence",
+    "risk.close",
+    "complaint.await_customer",
+    "complaint.resume",
+    "complaint.close",
+)
+
+
+def test_R_K2_R_K3_R_K4_R_K5_R_C7_L7_risks_and_complaints_follow_the_model(
+    request: pytest.FixtureRequest,
+) -> None:
+    walk(RiskComplaintMachine, request, examples=50, steps=60, milestones=MILESTONES)

@@ -16,7 +16,7 @@ Choices the rule catalogue leaves open, made here:
 - A revisit falls due a cadence after the later of the last revisit and the day the customer
   reached their tier (R-C9).
 - The churn day is ``churn_after_days`` after the last purchase (or registration); a later
-  purchase reactivates the customer (R-C10).
+  purchase reactivates the customer, and its day is the day the churn ended (R-C10).
 
 State stays small however long the history (snapshots load fast): the aggregate keeps the
 orders seen (for idempotency, packed as one text until a purchase asks: ``OrdersSeen``),
@@ -136,6 +136,7 @@ class Customer(LoopAggregate):
     registered_on: date
     status: str
     churns: list[date]
+    reactivations: list[date]  # the day each churn ended: its reactivating purchase's (R-C10)
     tier: str  # a Tier's value: state stays plain data, for snapshots
     tier_since: date
     orders: OrdersSeen  # each order is recorded once
@@ -179,6 +180,7 @@ class Customer(LoopAggregate):
         self.registered_on = registered_on
         self.status = ACTIVE
         self.churns = []
+        self.reactivations = []
         self.tier = Tier.ORDINARY.value
         self.tier_since = registered_on
         self.orders = OrdersSeen()
@@ -199,13 +201,20 @@ class Customer(LoopAggregate):
         self.reads = []
 
     #: Version 2 keeps the orders seen as ``OrdersSeen``; version 1 kept them as a dict of
-    #: order -> points (the points are in each ``PurchaseRecorded`` too).
-    class_version = 2
+    #: order -> points (the points are in each ``PurchaseRecorded`` too). Version 3 keeps
+    #: the day each churn ended (``reactivations``).
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         """A snapshot taken before ``OrdersSeen`` (either snapshot class) loads as one now."""
         state["orders"] = OrdersSeen.of(state["orders"])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        """A snapshot taken before ``reactivations`` loads with none known: the days its
+        earlier churns ended are not in it (docs/stores.md: delete such snapshots)."""
+        state.setdefault("reactivations", [])
 
     class Snapshot(LibrarySnapshot):
         """The state with its points lots and last year's purchases as rows of plain values.
@@ -291,6 +300,8 @@ class Customer(LoopAggregate):
                 customer.lots_made += 1
                 customer.earned += self.lot.points
             customer.referral_rewarded = customer.referral_rewarded or self.rewards_referrer
+            if len(customer.reactivations) < len(customer.churns):  # the first since the churn
+                customer.reactivations.append(self.on)
 
     class Reactivated(LoopAggregate.Event):
         def apply(self, customer: Customer) -> None:

@@ -33,17 +33,21 @@ def _day(value: str) -> date:
 # --- customers (R-C4, R-C8, R-C10, L5) ------------------------------------------------------
 
 
+def _churns(customer: Facts) -> list[tuple[date, date | None]]:
+    """R-C10: the customer's churns, each from its churn day to the day of the purchase that
+    reactivated them (None while it lasts). A churn whose reactivating purchase is dated on
+    or before its churn day (recorded late) never was: the customer had not gone
+    ``churn_after_days`` without buying."""
+    spans = [
+        (_day(day), _day(until) if until is not None else None) for day, until in customer["churns"]
+    ]
+    return [(day, until) for day, until in spans if until is None or until > day]
+
+
 def _in_churn(customer: Facts, on: date) -> bool:
-    """R-C10: churned on ``on``. A churn lasts from its churn day to the purchase that
-    reactivates the customer: known to be before ``on`` when the last purchase is, or when
-    the customer churned again later (they were active in between)."""
-    before = [_day(d) for d in customer["churns"] if _day(d) < on]
-    if not before:
-        return False
-    if any(_day(d) >= on for d in customer["churns"]):
-        return False
-    last = customer["last_purchase_on"]
-    return not (last is not None and before[-1] < _day(last) < on)
+    """R-C10: churned at the start of ``on``: a churn began before it and the purchase that
+    ended it, if any, was not made before it."""
+    return any(day < on and (until is None or on <= until) for day, until in _churns(customer))
 
 
 def customers(evidence: Evidence, where: Filter, policy: Policy, today: date) -> dict[str, Any]:
@@ -55,7 +59,7 @@ def customers(evidence: Evidence, where: Filter, policy: Policy, today: date) ->
     period = where.period
     rows = [c for c in mine if period is None or _day(c["registered_on"]) <= period.end]
     new = [c for c in rows if where.covers_day(c["registered_on"])]
-    churned = [c for c in rows if any(where.covers_day(d) for d in c["churns"])]
+    churned = [c for c in rows if any(where.covers_day(str(day)) for day, _ in _churns(c))]
     start = period.start if period is not None else None
     base = [
         c

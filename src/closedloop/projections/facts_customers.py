@@ -10,6 +10,7 @@ Values are JSON, as in :mod:`closedloop.projections.facts`.
 from __future__ import annotations
 
 from datetime import date, datetime
+from itertools import zip_longest
 from typing import Any
 
 from closedloop.domain.complaint import Complaint
@@ -28,7 +29,10 @@ def customer_facts(customer: Customer) -> dict[str, Any]:
         "owner": customer.owner_id,
         "tier": customer.tier,
         "registered_on": _iso(customer.registered_on),
-        "churns": [_iso(day) for day in customer.churns],
+        "churns": [  # [churn day, the reactivating purchase's day or None] (R-C10)
+            [_iso(day), _iso(until)]
+            for day, until in zip_longest(customer.churns, customer.reactivations)
+        ],
         "purchases": customer.purchase_count,
         "last_purchase_on": _iso(customer.last_purchase_on),
         "referred": customer.referrer_id is not None,
