@@ -58,7 +58,7 @@ from closedloop.projections import (
 from closedloop.projections.evaluation import VIEWS as EVALUATIONS
 from closedloop.projections.evaluation import Evidence, Filter, closure_certificate
 from closedloop.projections.facts import Facts, facts_as_of
-from closedloop.projections.projection import Progress
+from closedloop.projections.projection import Progress, run
 from closedloop.projections.views import Views
 
 
@@ -363,13 +363,25 @@ class ClosedLoop:
     def rebuild(self, view: str | None = None, progress: Progress | None = None) -> dict[str, int]:
         """Rebuild one view (all when ``view`` is None) from the whole history; their positions.
 
-        The audit trail is verified first: rebuilding it from a tampered store would replace
-        the recorded chain, the evidence, with one that hides the tampering.
+        The audit trail is never rewritten: rebuilding it from a tampered store would replace
+        the recorded chain, the evidence, with one that hides the tampering. It is verified
+        instead (every entry is checked to be exactly what a rebuild would write) and caught
+        up; the other views are cleared and rebuilt in one pass over the store that verifies
+        the trail from the same pages (``AuditFailure`` at the first break).
         """
         names = [view] if view is not None else self._views.names()
-        if audit.AuditTrail.name in names:
-            self.audit_verify()
-        return {name: self._views[name].rebuild(progress) for name in names}
+        views = [self._views[name] for name in names]  # InvalidInput for an unknown view
+        trail = self._views[audit.AuditTrail.name]
+        if views == [trail]:
+            return {trail.name: audit_verify.verify(trail)["position"]}
+        walk = audit_verify.Walk(trail) if trail in views else None
+        for rebuilt in views:
+            if rebuilt is not trail:
+                rebuilt.recorder.clear(rebuilt.name, rebuilt.tracking_name)
+        position = run(views, progress, walk.feed if walk is not None else None)
+        if walk is not None:
+            walk.finish()
+        return dict.fromkeys(names, position)
 
     def audit_log(
         self,

@@ -183,7 +183,7 @@ def test_L7_a_refusal_that_is_not_another_runners_progress_is_raised_not_retried
     def refuse(*_: object) -> None:
         raise IntegrityError("refused")
 
-    rows.write = refuse  # type: ignore[method-assign]
+    rows.write_all = refuse  # type: ignore[method-assign]
     view = View(Counter(store), rows)
     with pytest.raises(IntegrityError, match="refused"):
         view.catch_up()

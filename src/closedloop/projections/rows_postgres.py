@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
-from closedloop.projections.rows import Changes, RowsRecorder
+from closedloop.projections.rows import SCAN_PAGE, RowsRecorder, Write
 
 TABLE = "closedloop_views"
 
@@ -25,9 +24,12 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
             ).format(*table)
         )
         self._select = SQL("SELECT value FROM {0}.{1} WHERE view=%s AND key=%s").format(*table)
-        self._scan = SQL(
-            "SELECT key, value FROM {0}.{1} WHERE view=%s AND starts_with(key, %s) ORDER BY key"
-        ).format(*table)
+        scan = (
+            "SELECT key, value FROM {0}.{1} WHERE view=%s AND starts_with(key, %s) AND key{2}%s "
+            "ORDER BY key LIMIT %s"
+        )
+        self._scan_first = SQL(scan).format(*table, SQL(">="))
+        self._scan_next = SQL(scan).format(*table, SQL(">"))
         self._upsert = SQL(
             "INSERT INTO {0}.{1} (view, key, value) VALUES (%s, %s, %s) "
             "ON CONFLICT (view, key) DO UPDATE SET value=excluded.value"
@@ -45,21 +47,29 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
         return None if row is None else str(row["value"])
 
     def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._scan, (view, prefix))
-            rows = curs.fetchall()
-        for row in rows:
-            yield str(row["key"]), str(row["value"])
+        bound, select = prefix, self._scan_first
+        while True:
+            with self.datastore.transaction(commit=False) as curs:
+                curs.execute(select, (view, prefix, bound, SCAN_PAGE))
+                rows = curs.fetchall()
+            for row in rows:
+                yield str(row["key"]), str(row["value"])
+            if len(rows) < SCAN_PAGE:
+                return
+            bound, select = str(rows[-1]["key"]), self._scan_next
 
-    def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
-        upserts = [(view, key, value) for key, value in changes.items() if value is not None]
-        deletes = [(view, key) for key, value in changes.items() if value is None]
+    def write_all(self, writes: Sequence[Write]) -> None:
         with self.datastore.transaction(commit=True) as curs:
-            self._insert_tracking(curs, tracking)
-            if upserts:
-                curs.executemany(self._upsert, upserts)
-            if deletes:
-                curs.executemany(self._delete, deletes)
+            for view, changes, tracking in writes:
+                self._insert_tracking(curs, tracking)
+                upserts = [
+                    (view, key, value) for key, value in changes.items() if value is not None
+                ]
+                deletes = [(view, key) for key, value in changes.items() if value is None]
+                if upserts:
+                    curs.executemany(self._upsert, upserts)
+                if deletes:
+                    curs.executemany(self._delete, deletes)
 
     def clear(self, view: str, tracking_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
