@@ -30,11 +30,15 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
         )
         self._scan_first = SQL(scan).format(*table, SQL(">="))
         self._scan_next = SQL(scan).format(*table, SQL(">"))
+        # A page's rows in one statement each: arrays, sent binary (no per-element escaping).
         self._upsert = SQL(
-            "INSERT INTO {0}.{1} (view, key, value) VALUES (%s, %s, %s) "
+            "INSERT INTO {0}.{1} (view, key, value) "
+            "SELECT %s, unnest(%b::text[]), unnest(%b::text[]) "
             "ON CONFLICT (view, key) DO UPDATE SET value=excluded.value"
         ).format(*table)
-        self._delete = SQL("DELETE FROM {0}.{1} WHERE view=%s AND key=%s").format(*table)
+        self._delete = SQL("DELETE FROM {0}.{1} WHERE view=%s AND key=ANY(%b::text[])").format(
+            *table
+        )
         self._delete_view = SQL("DELETE FROM {0}.{1} WHERE view=%s").format(*table)
         self._delete_tracking = SQL("DELETE FROM {0}.{1} WHERE application_name=%s").format(
             Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
@@ -62,14 +66,12 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
         with self.datastore.transaction(commit=True) as curs:
             for view, changes, tracking in writes:
                 self._insert_tracking(curs, tracking)
-                upserts = [
-                    (view, key, value) for key, value in changes.items() if value is not None
-                ]
-                deletes = [(view, key) for key, value in changes.items() if value is None]
+                upserts = {key: value for key, value in changes.items() if value is not None}
+                deletes = [key for key, value in changes.items() if value is None]
                 if upserts:
-                    curs.executemany(self._upsert, upserts)
+                    curs.execute(self._upsert, (view, list(upserts), list(upserts.values())))
                 if deletes:
-                    curs.executemany(self._delete, deletes)
+                    curs.execute(self._delete, (view, deletes))
 
     def clear(self, view: str, tracking_name: str) -> None:
         with self.datastore.transaction(commit=True) as curs:
