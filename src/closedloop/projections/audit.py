@@ -60,9 +60,9 @@ def chain_link(previous: str, notification: Notification) -> str:
 def entry_of(notification: Notification, digest: str) -> dict[str, Any]:
     """The trail's entry for a stored event: what its stored form says, and its chain hash."""
     try:
-        state = json.loads(notification.state)
+        state = json.loads(notification.state.decode())  # str: faster than bytes to parse
         recorded_at = state["timestamp"]["_data_"]  # the library's datetime_iso transcoding
-    except (ValueError, TypeError, KeyError) as error:
+    except (ValueError, TypeError, KeyError, AttributeError) as error:
         raise AuditFailure(
             notification.id, f"the stored event cannot be read ({error!r}): modified?"
         ) from None

@@ -28,6 +28,10 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
             "SELECT key, value FROM {0}.{1} WHERE view=%s AND starts_with(key, %s) AND key{2}%s "
             "ORDER BY key LIMIT %s"
         )
+        self._index_only = SQL(
+            "SELECT set_config('enable_bitmapscan', 'off', true), "
+            "set_config('enable_sort', 'off', true)"
+        )
         self._scan_first = SQL(scan).format(*table, SQL(">="))
         self._scan_next = SQL(scan).format(*table, SQL(">"))
         # A page's rows in one statement each: arrays, sent binary (no per-element escaping).
@@ -54,7 +58,12 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
         bound, select = prefix, self._scan_first
         while True:
             with self.datastore.transaction(commit=False) as curs:
-                curs.execute(select, (view, prefix, bound, SCAN_PAGE))
+                # A page walks the primary key from ``bound``. Planned from the values (never
+                # prepared: a generic plan cannot see the prefix's range), and with bitmap
+                # scans and sorts ruled out, since on a table whose statistics lag behind (a
+                # rebuild) the planner would sort every row after ``bound`` for each page.
+                curs.execute(self._index_only)
+                curs.execute(select, (view, prefix, bound, SCAN_PAGE), prepare=False)
                 rows = curs.fetchall()
             for row in rows:
                 yield str(row["key"]), str(row["value"])
