@@ -311,8 +311,8 @@ class ClosedLoop:
         """A certificate that every finding of ``period`` is closed and verified (or waived),
         with the digest of its evidence and the audit head; refused (R-E4) with the open
         loops otherwise."""
+        self._views.catch_up()  # the trail and the facts, from one read of the new events
         trail = self._views[audit.AuditTrail.name]
-        trail.catch_up()
         return closure_certificate(self._evidence(as_of), period, audit.head(trail))
 
     def _evidence(self, as_of: AsOf) -> Evidence:

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from closedloop.adapters.cli.options import Json, Store
 from closedloop.adapters.cli.render_audit import audit_table, verified_panel
@@ -151,12 +151,11 @@ def rebuild(
             TextColumn("rebuilding {task.description}"), BarColumn(), MofNCompleteColumn()
         ) as bar,
     ):
-        names = [view] if view is not None else list(loop.views())
-        for name in names:
-            task = bar.add_task(name, total=loop.position())
+        # Every view in one pass over the store (the trail verified from the same pages).
+        task = bar.add_task(view or ", ".join(loop.views()), total=loop.position())
 
-            def advance(done: int, total: int, task: TaskID = task) -> None:
-                bar.update(task, completed=done, total=total)
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
 
-            position = loop.rebuild(name, advance)[name]
-            bar.update(task, completed=position, total=max(position, 1))
+        position = max(loop.rebuild(view, advance).values())
+        bar.update(task, completed=position, total=max(position, 1))
