@@ -104,9 +104,10 @@ def entries(view: View) -> Iterator[dict[str, Any]]:
         yield entry
 
 
-def stored(store: EventStoreApp, stop: int) -> Iterator[Notification]:
-    """The store's events up to position ``stop``, read a page at a time, as they are now."""
-    position = 0
+def stored(store: EventStoreApp, stop: int, after: int = 0) -> Iterator[Notification]:
+    """The store's events after position ``after`` up to ``stop``, read a page at a time,
+    as they are now."""
+    position = after
     while True:
         page = store.recorder.select_notifications(
             start=position, limit=PAGE_SIZE, stop=stop, inclusive_of_start=False

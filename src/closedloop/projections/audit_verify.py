@@ -13,7 +13,7 @@ so verifying costs one read of the store and of the trail, and no decoding.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -33,6 +33,7 @@ class Walk:
         self.top = head(view)
         self.digest = digest
         self.previous, self.count = GENESIS, 0
+        self._store, self._seen = view.projection.store, 0
         self.covered: dict[str, Any] | None = None
         if digest is not None and digest["count"] == 0:  # an empty history is in every chain
             self.covered = _covers(digest, 0, GENESIS)
@@ -46,9 +47,9 @@ class Walk:
         return entry
 
     def feed(self, events: Iterable[Notification]) -> None:
-        for event in events:
-            if event.id > self.top["position"]:
-                return
+        """Check the next stored events: each exactly once and in order, whatever is fed
+        (a runner that retries a page refused to it feeds some again, or skips ahead)."""
+        for event in self._unseen(events):
             entry = self._entry
             if entry is None or entry["position"] > event.id:
                 raise AuditFailure(event.id, "the store holds an event the trail never recorded")
@@ -68,6 +69,17 @@ class Walk:
             if self.digest is not None and event.id == self.digest["position"]:
                 self.covered = _covers(self.digest, self.count, self.previous)
             self._entry = self._next_entry()
+            self._seen = event.id
+
+    def _unseen(self, events: Iterable[Notification]) -> Iterator[Notification]:
+        for event in events:
+            if event.id > self.top["position"]:
+                return
+            if event.id <= self._seen:
+                continue
+            if event.id > self._seen + 1:  # a gap: none (PostgreSQL skips ids), or unread
+                yield from stored(self._store, event.id - 1, after=self._seen)
+            yield event
 
     def finish(self) -> dict[str, Any]:
         """The verified head, once every stored event up to it was fed."""

@@ -168,8 +168,9 @@ def run(
     """Bring ``views`` (of one store, in one rows recorder) up to the store's last event,
     reading each page once for all of them; returns the position they reached."""
     store, recorder = views[0].projection.store, views[0].recorder
-    positions = {view.name: view.position for view in views}
     while True:
+        # Read again for each page: another runner (or a rebuild) may have moved a view.
+        positions = {view.name: view.position for view in views}
         start = min(positions.values())
         notifications = store.recorder.select_notifications(
             start=start, limit=PAGE_SIZE, inclusive_of_start=False
@@ -189,11 +190,8 @@ def run(
         try:
             recorder.write_all(writes)
         except IntegrityError:
-            now = {view.name: view.position for view in views}
-            if now == positions:
+            if {view.name: view.position for view in views} == positions:
                 raise  # not another runner's progress: a real integrity problem
-            positions = now  # another runner applied this page first: read on from there
-            continue
-        positions = {name: max(position, last) for name, position in positions.items()}
+            continue  # another runner applied this page first: read on from there
         if progress is not None:
             progress(last, store.recorder.max_notification_id() or 0)
