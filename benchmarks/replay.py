@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> None:
                 events, rates, peak = ours.recv()
                 process.join()
             rows.append((kind, f"{events:,}", rates, f"{peak / 2**20:,.0f} MiB"))
+            measured = ", ".join(f"{name} {_cell(rates, name)}" for name in rates)
+            print(f"{kind}, {events:,} events: {measured}; peak RSS {rows[-1][3]}", flush=True)
     names = list(rows[0][2])
     header = ("store", "events", *(f"{name} ev/s" for name in names), "peak RSS")
     table = [
