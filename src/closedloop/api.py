@@ -62,7 +62,7 @@ from closedloop.projections import (
 from closedloop.projections.evaluation import VIEWS as EVALUATIONS
 from closedloop.projections.evaluation import Evidence, Filter, closure_certificate
 from closedloop.projections.facts import Facts, facts_as_of
-from closedloop.projections.projection import Progress
+from closedloop.projections.projection import Progress, run
 from closedloop.projections.views import Views
 
 
@@ -323,8 +323,8 @@ class ClosedLoop:
         """A certificate that every finding of ``period`` is closed and verified (or waived),
         with the digest of its evidence and the audit head; refused (R-E4) with the open
         loops otherwise."""
+        self._views.catch_up()  # the trail and the facts, from one read of the new events
         trail = self._views[audit.AuditTrail.name]
-        trail.catch_up()
         return closure_certificate(self._evidence(as_of), period, audit.head(trail))
 
     def _evidence(self, as_of: AsOf) -> Evidence:
@@ -386,13 +386,25 @@ class ClosedLoop:
     def rebuild(self, view: str | None = None, progress: Progress | None = None) -> dict[str, int]:
         """Rebuild one view (all when ``view`` is None) from the whole history; their positions.
 
-        The audit trail is verified first: rebuilding it from a tampered store would replace
-        the recorded chain, the evidence, with one that hides the tampering.
+        The audit trail is never rewritten: rebuilding it from a tampered store would replace
+        the recorded chain, the evidence, with one that hides the tampering. It is verified
+        instead (every entry is checked to be exactly what a rebuild would write) and caught
+        up; the other views are cleared and rebuilt in one pass over the store that verifies
+        the trail from the same pages (``AuditFailure`` at the first break).
         """
         names = [view] if view is not None else self._views.names()
-        if audit.AuditTrail.name in names:
-            self.audit_verify()
-        return {name: self._views[name].rebuild(progress) for name in names}
+        views = [self._views[name] for name in names]  # InvalidInput for an unknown view
+        trail = self._views[audit.AuditTrail.name]
+        if views == [trail]:
+            return {trail.name: audit_verify.verify(trail)["position"]}
+        walk = audit_verify.Walk(trail) if trail in views else None
+        for rebuilt in views:
+            if rebuilt is not trail:
+                rebuilt.recorder.clear(rebuilt.name, rebuilt.tracking_name)
+        position = run(views, progress, walk.feed if walk is not None else None)
+        if walk is not None:
+            walk.finish()
+        return dict.fromkeys(names, position)
 
     def catch_up(
         self,
@@ -402,8 +414,9 @@ class ClosedLoop:
     ) -> dict[str, int]:
         """Bring one view (all when ``view`` is None) up to the store's last event, as a
         projection process does, a page at a time until ``stop`` is set; their positions."""
-        names = [view] if view is not None else self._views.names()
-        return {name: self._views[name].catch_up(progress, stop) for name in names}
+        if view is None:
+            return dict.fromkeys(self._views.names(), self._views.catch_up(progress, stop))
+        return {view: self._views[view].catch_up(progress, stop)}
 
     def events(self, *, after: int = 0, limit: int = 100, wait: float = 0.0) -> dict[str, Any]:
         """The event feed: up to ``limit`` stored events after position ``after``, in order,

@@ -132,3 +132,19 @@ def test_L8_what_a_session_wrote_is_chained_when_it_closes(
     with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
         loop.audit_verify()
     assert failure.value.position == 6
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_L8_rebuilding_every_view_verifies_the_trail_in_the_same_pass_and_never_rewrites_it(
+    backend: tuple[str, str, str], kind: str
+) -> None:
+    url, database, name = backend
+    recorded(url)
+    with ClosedLoop(url) as loop:
+        trail = list(loop._views["audit"].scan())
+    first = (SQLITE if name == "sqlite" else POSTGRES)[kind](database, 6, 9)
+    with ClosedLoop(url) as loop:
+        with pytest.raises(AuditFailure) as failure:
+            loop.rebuild()
+        assert failure.value.position == first
+        assert list(loop._views["audit"].scan()) == trail  # the evidence stays as recorded

@@ -16,7 +16,7 @@ from closedloop import ClosedLoop, FixedClock
 from closedloop.application.store import EventStoreApp
 from closedloop.projections import projection
 from closedloop.projections.audit import AuditTrail
-from closedloop.projections.projection import Projection, Rows, View
+from closedloop.projections.projection import Projection, Rows, View, run
 from closedloop.projections.rows import open_rows
 from tests.audit_tamper import history
 
@@ -58,6 +58,12 @@ class Counter(Projection):
         self.applied += 1
         rows.put(f"seen:{notification.id:020d}", True)
         rows.put("count", (rows.get("count") or 0) + 1)
+
+
+class Recounter(Counter):
+    """A second counting view, under a name of its own."""
+
+    name = "recounter"
 
 
 def store_of(loop: ClosedLoop) -> EventStoreApp:
@@ -183,7 +189,7 @@ def test_L7_a_refusal_that_is_not_another_runners_progress_is_raised_not_retried
     def refuse(*_: object) -> None:
         raise IntegrityError("refused")
 
-    rows.write = refuse  # type: ignore[method-assign]
+    rows.write_all = refuse  # type: ignore[method-assign]
     view = View(Counter(store), rows)
     with pytest.raises(IntegrityError, match="refused"):
         view.catch_up()
@@ -205,3 +211,33 @@ def test_L7_a_follower_keeps_the_view_up_with_new_events(filled: ClosedLoop) -> 
         follower.join(timeout=10)
     assert view.get("count") == 17
     assert not follower.is_alive()
+
+
+def test_L7_views_caught_up_together_write_each_page_for_all_of_them_or_for_none(
+    filled: ClosedLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(projection, "PAGE_SIZE", 4)
+    store = store_of(filled)
+    rows = open_rows(store)
+    counter, trail = View(Counter(store), rows), View(CrashingTrail(store, crash_at=7), rows)
+    with pytest.raises(Crash):
+        run([counter, trail])
+    assert counter.position == trail.position == 4  # nothing of 5-8, for either view
+    assert counter.get("count") == 4
+    assert run([counter, trail]) == 15
+    assert counter.get("count") == 15
+    assert trail.get("head")["count"] == 15
+
+
+def test_L7_views_at_different_positions_catch_up_together_each_from_its_own(
+    filled: ClosedLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(projection, "PAGE_SIZE", 4)
+    store = store_of(filled)
+    rows = open_rows(store)
+    ahead, behind = View(Counter(store), rows), View(Recounter(store), rows)
+    assert ahead.catch_up() == 15
+    history(filled, ["draft"], first=2070)
+    assert run([behind, ahead]) == 17
+    assert ahead.get("count") == behind.get("count") == 17
+    assert (ahead.projection.applied, behind.projection.applied) == (17, 17)  # type: ignore[attr-defined]

@@ -4,6 +4,7 @@ the rows' own reads on each backend."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 import uuid
 from pathlib import Path
@@ -15,7 +16,7 @@ from eventsourcing.tests.persistence import TrackingRecorderTestCase
 from closedloop import ClosedLoop
 from closedloop.adapters.store import open_store
 from closedloop.application.store import EventStoreApp
-from closedloop.projections.rows import open_rows
+from closedloop.projections.rows import SCAN_PAGE, Write, open_rows
 from tests.conftest import PG_URL, require_postgres
 
 
@@ -87,3 +88,22 @@ def test_between_reads_one_views_rows_from_first_to_last_key_inclusive_in_order(
     ]
     assert list(rows.between("mine", "e:04", "e:09")) == []
     assert list(rows.between("other", "e:01", "e:99")) == [("e:02", '"other"')]
+
+
+def test_L7_a_page_upserts_and_deletes_rows_and_a_scan_pages_through_them_in_key_order(
+    loop: ClosedLoop,
+) -> None:
+    rows = open_rows(loop.reader().store)
+    many = SCAN_PAGE * 2 + 1  # a scan reads more than one page of rows
+    first = {f"k:{n:05d}": json.dumps(n) for n in range(many)} | {"k:": '"the prefix itself"'}
+    rows.write_all(
+        [Write("v", first, Tracking("t:v", 1)), Write("w", {"k:1": "1"}, Tracking("t:w", 1))]
+    )
+    second: dict[str, str | None] = {"k:00001": None, "k:00002": '"changed"', "k:": None}
+    rows.write("v", second, Tracking("t:v", 2))
+    scanned = list(rows.scan("v", "k:"))
+    assert [key for key, _ in scanned] == sorted(set(first) - {"k:00001", "k:"})
+    assert dict(scanned)["k:00002"] == '"changed"'
+    assert rows.get("v", "k:00001") is None
+    assert list(rows.scan("w")) == [("k:1", "1")]  # another view's rows stay its own
+    assert (rows.position("t:v"), rows.position("t:w")) == (2, 1)

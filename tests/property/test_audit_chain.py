@@ -7,14 +7,18 @@ verifies."""
 from __future__ import annotations
 
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
+from eventsourcing.persistence import Notification
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closedloop import ClosedLoop, FixedClock
 from closedloop.domain.errors import AuditFailure
+from closedloop.projections.audit import chain_link
+from closedloop.projections.verify_bundle import GENESIS, link
 from tests.audit_tamper import SQLITE, history
 
 STEPS = st.lists(
@@ -54,3 +58,26 @@ def test_L8_an_untouched_history_always_verifies(steps: list[str]) -> None:
         history(loop, steps)
         result = loop.audit_verify(loop.audit_digest())
         assert result["count"] == result["position"] == len(loop.audit_log())
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    position=st.integers(1, 2**63 - 1),
+    originator_id=st.uuids(),
+    version=st.integers(1, 2**31),
+    topic=st.text(),
+    state=st.binary(),
+    previous=st.sampled_from([GENESIS, "ab" * 32]),
+)
+def test_L8_the_trails_chain_link_is_exactly_the_bundle_scripts_definition(
+    position: int, originator_id: uuid.UUID, version: int, topic: str, state: bytes, previous: str
+) -> None:
+    stored = Notification(
+        id=position,
+        originator_id=originator_id,
+        originator_version=version,
+        topic=topic,
+        state=state,
+    )
+    expected = link(previous, position, str(originator_id), version, topic, state)
+    assert chain_link(previous, stored) == expected

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -35,7 +35,7 @@ from closedloop.domain.risk import Risk
 from closedloop.domain.target import Target
 from closedloop.projections.audit import stored
 from closedloop.projections.facts_customers import complaint_facts, customer_facts, risk_facts
-from closedloop.projections.projection import Projection, Rows
+from closedloop.projections.projection import Page, Projection, Rows
 
 #: Aggregates whose state is kept between events (a miss costs one replay from the store).
 STATES_KEPT = 1_000
@@ -225,17 +225,30 @@ class Facts(Projection):
         self.states = States(store)
 
     def apply(self, notification: Notification, rows: Rows) -> None:
-        self.apply_event(self.store.mapper.to_domain_event(notification), rows)
+        self.write(self.fold([self.store.mapper.to_domain_event(notification)]), rows)
 
-    def apply_event(self, event: DomainEventProtocol[UUID], rows: Rows) -> None:
-        """Fold one event into its aggregate and write the aggregate's facts; events of
+    def apply_page(self, page: Page, rows: Rows) -> None:
+        """Fold the page's events, then write each aggregate's facts once, as of the page's end."""
+        self.write(self.fold(page.events()), rows)
+
+    def fold(
+        self, events: Iterable[DomainEventProtocol[UUID]], into: dict[UUID, Any] | None = None
+    ) -> dict[UUID, Any]:
+        """The latest state of each aggregate with facts that ``events`` change; events of
         aggregates without facts (listings, cause-code indexes) change nothing."""
-        if not isinstance(event, LoopAggregate.Event):
-            return
-        state = self.states.fold(event)
-        facts = FACTS.get(type(state))
-        if facts is not None:
-            rows.put(row_key(state.KIND, state.id), {"id": str(state.id), **facts(state)})
+        latest = {} if into is None else into
+        for event in events:
+            if isinstance(event, LoopAggregate.Event):
+                state = self.states.fold(event)
+                if type(state) in FACTS:
+                    latest[state.id] = state
+        return latest
+
+    @staticmethod
+    def write(states: dict[UUID, Any], rows: Rows) -> None:
+        for state in states.values():
+            facts = FACTS[type(state)](state)
+            rows.put(row_key(state.KIND, state.id), {"id": str(state.id), **facts})
 
 
 class _Scratch(Rows):
@@ -249,7 +262,7 @@ def facts_as_of(store: EventStoreApp, at: datetime | int) -> list[tuple[str, Any
     """The facts rows as they were at time ``at`` (every event recorded by then) or at
     position ``at``: a replay of the history up to there, in memory (L7)."""
     projection = Facts(store)
-    rows = _Scratch()
+    latest: dict[UUID, Any] = {}
     stop = store.recorder.max_notification_id() or 0
     for notification in stored(store, stop):
         if isinstance(at, int) and notification.id > at:
@@ -257,6 +270,8 @@ def facts_as_of(store: EventStoreApp, at: datetime | int) -> list[tuple[str, Any
         event = store.mapper.to_domain_event(notification)
         if isinstance(at, datetime) and event.timestamp > at:  # type: ignore[attr-defined]
             continue
-        projection.apply_event(event, rows)
+        projection.fold([event], latest)
+    rows = _Scratch()
+    projection.write(latest, rows)
     changes = rows.changes()  # as JSON, the same as the rows a live view keeps
     return [(key, json.loads(text)) for key, text in changes.items() if text is not None]

@@ -1,11 +1,12 @@
 """Tracked projections: each view is a pure function of the event sequence (L7).
 
 A runner follows the store by polling ``select_notifications`` (the SQLite recorder has
-no subscription), a page at a time: the page's changes and the position of its last
-event are written in one transaction. An exception in the middle of a page writes
-nothing, so the view resumes exactly where it stopped; a page already applied by
-another runner is refused by the library's tracking and read again from the new
-position, so no event is ever applied twice.
+no subscription), a page at a time, for one view or several: the page is read once,
+decoded at most once, applied to every view behind it, and every view's changes and
+the position of the page's last event are written in one transaction. An exception in
+the middle of a page writes nothing, so every view resumes exactly where it stopped; a
+page already applied by another runner is refused by the library's tracking and read
+again from the new positions, so no event is ever applied twice.
 """
 
 from __future__ import annotations
@@ -13,13 +14,15 @@ from __future__ import annotations
 import json
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import IntegrityError, Mapper, Notification, Tracking
 
 from closedloop.application.store import EventStoreApp
-from closedloop.projections.rows import RowsRecorder
+from closedloop.projections.rows import RowsRecorder, Write
 
 #: Events per transaction: one transaction per event is about 30 times slower.
 PAGE_SIZE = 1000
@@ -63,8 +66,44 @@ class Rows:
         }
 
 
+#: Called with each page read, before any view applies it (``rebuild`` verifies the trail).
+Inspect = Callable[[Sequence[Notification]], None]
+
+
+class Page:
+    """Notifications read once for every view behind them, decoded on the first ask only
+    and then shared by every part of the page: views that work on the stored form (the
+    audit trail) never pay for decoding."""
+
+    def __init__(
+        self,
+        notifications: Sequence[Notification],
+        mapper: Mapper[UUID],
+        start: int = 0,
+        decoded: list[list[DomainEventProtocol[UUID]]] | None = None,
+    ) -> None:
+        self._all = notifications
+        self._mapper = mapper
+        self._start = start
+        self._decoded = [] if decoded is None else decoded
+
+    @property
+    def notifications(self) -> Sequence[Notification]:
+        return self._all[self._start :]
+
+    def events(self) -> Sequence[DomainEventProtocol[UUID]]:
+        if not self._decoded:
+            self._decoded.append([self._mapper.to_domain_event(n) for n in self._all])
+        return self._decoded[0][self._start :]
+
+    def after(self, position: int) -> Page:
+        """The part of the page beyond ``position``."""
+        start = next((i for i, n in enumerate(self._all) if n.id > position), len(self._all))
+        return Page(self._all, self._mapper, start, self._decoded)
+
+
 class Projection(ABC):
-    """One view: a name, and how one event changes its rows."""
+    """One view: a name, and how one event (or a page of events) changes its rows."""
 
     name: str
 
@@ -74,6 +113,12 @@ class Projection(ABC):
     @abstractmethod
     def apply(self, notification: Notification, rows: Rows) -> None:
         """Change ``rows`` for ``notification``; pure: no clock, no other reads."""
+
+    def apply_page(self, page: Page, rows: Rows) -> None:
+        """Change ``rows`` for every event of ``page``, in order: one ``apply`` each unless
+        a projection does a page at once (the facts write each aggregate once a page)."""
+        for notification in page.notifications:
+            self.apply(notification, rows)
 
 
 class View:
@@ -94,29 +139,7 @@ class View:
     ) -> int:
         """Apply every event recorded after the view's position (or pages of them until
         ``stop`` is set); returns the new position."""
-        events = self.projection.store.recorder
-        while True:
-            position = self.position
-            if stop is not None and stop.is_set():
-                return position
-            page = events.select_notifications(
-                start=position, limit=PAGE_SIZE, inclusive_of_start=False
-            )
-            if not page:
-                return position
-            rows = Rows(self.recorder, self.name)
-            for notification in page:
-                self.projection.apply(notification, rows)
-            try:
-                self.recorder.write(
-                    self.name, rows.changes(), Tracking(self.tracking_name, page[-1].id)
-                )
-            except IntegrityError:
-                if self.position == position:
-                    raise  # not another runner's progress: a real integrity problem
-                continue  # another runner applied this page first: read on from its position
-            if progress is not None:
-                progress(page[-1].id, events.max_notification_id() or 0)
+        return run([self], progress, stop=stop)
 
     def follow(self, stop: threading.Event, interval: float = POLL_SECONDS) -> None:
         """Keep catching up, polling every ``interval`` seconds, until ``stop`` is set.
@@ -145,3 +168,44 @@ class View:
         """Rows keyed from ``first`` to ``last`` (inclusive), in one read."""
         for key, text in self.recorder.between(self.name, first, last):
             yield key, json.loads(text)
+
+
+def run(
+    views: Sequence[View],
+    progress: Progress | None = None,
+    inspect: Inspect | None = None,
+    stop: threading.Event | None = None,
+) -> int:
+    """Bring ``views`` (of one store, in one rows recorder) up to the store's last event
+    (or pages of it until ``stop`` is set), reading each page once for all of them;
+    returns the position they reached."""
+    store, recorder = views[0].projection.store, views[0].recorder
+    while True:
+        # Read again for each page: another runner (or a rebuild) may have moved a view.
+        positions = {view.name: view.position for view in views}
+        start = min(positions.values())
+        if stop is not None and stop.is_set():
+            return start
+        notifications = store.recorder.select_notifications(
+            start=start, limit=PAGE_SIZE, inclusive_of_start=False
+        )
+        if not notifications:
+            return start
+        if inspect is not None:
+            inspect(notifications)
+        page, last = Page(notifications, store.mapper), notifications[-1].id
+        writes = []
+        for view in views:
+            part = page.after(positions[view.name])
+            if part.notifications:
+                rows = Rows(recorder, view.name)
+                view.projection.apply_page(part, rows)
+                writes.append(Write(view.name, rows.changes(), Tracking(view.tracking_name, last)))
+        try:
+            recorder.write_all(writes)
+        except IntegrityError:
+            if {view.name: view.position for view in views} == positions:
+                raise  # not another runner's progress: a real integrity problem
+            continue  # another runner applied this page first: read on from there
+        if progress is not None:
+            progress(last, store.recorder.max_notification_id() or 0)

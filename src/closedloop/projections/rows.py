@@ -12,8 +12,8 @@ Values are JSON text, so every backend stores and returns exactly the same thing
 from __future__ import annotations
 
 from abc import abstractmethod
-from collections.abc import Iterator, Mapping
-from typing import cast
+from collections.abc import Iterator, Mapping, Sequence
+from typing import NamedTuple, cast
 
 from eventsourcing.persistence import Tracking, TrackingRecorder
 
@@ -22,6 +22,17 @@ from closedloop.domain.errors import StoreUnavailable
 
 #: A page's changes: key -> new JSON text, or None to delete the row.
 Changes = Mapping[str, str | None]
+
+#: Rows read from a table per query when scanning (a trail of millions is never held whole).
+SCAN_PAGE = 1000
+
+
+class Write(NamedTuple):
+    """One view's changes for a page, and the position it reached with them."""
+
+    view: str
+    changes: Changes
+    tracking: Tracking
 
 
 class RowsRecorder(TrackingRecorder):
@@ -36,15 +47,20 @@ class RowsRecorder(TrackingRecorder):
 
     @abstractmethod
     def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
-        """The view's rows whose key starts with ``prefix``, in key order."""
+        """The view's rows whose key starts with ``prefix``, in key order, read
+        ``SCAN_PAGE`` rows at a time."""
 
     @abstractmethod
     def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
         """The view's rows whose key lies from ``first`` to ``last`` (inclusive), in key order."""
 
-    @abstractmethod
     def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
         """Apply ``changes`` and record ``tracking`` atomically, or neither."""
+        self.write_all([Write(view, changes, tracking)])
+
+    @abstractmethod
+    def write_all(self, writes: Sequence[Write]) -> None:
+        """Apply every view's changes and record their tracking atomically, or none."""
 
     @abstractmethod
     def clear(self, view: str, tracking_name: str) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
-from eventsourcing.persistence import Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 
-from closedloop.projections.rows import Changes, RowsRecorder
+from closedloop.projections.rows import RowsRecorder, Write
 
 
 class MemoryRows(POPOTrackingRecorder, RowsRecorder):
@@ -37,16 +36,18 @@ class MemoryRows(POPOTrackingRecorder, RowsRecorder):
             )
         yield from rows
 
-    def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
+    def write_all(self, writes: Sequence[Write]) -> None:
         with self._database_lock:
-            self._assert_tracking_uniqueness(tracking)
-            rows = self._rows.setdefault(view, {})
-            for key, value in changes.items():
-                if value is None:
-                    rows.pop(key, None)
-                else:
-                    rows[key] = value
-            self._insert_tracking(tracking)
+            for write in writes:
+                self._assert_tracking_uniqueness(write.tracking)
+            for view, changes, tracking in writes:
+                rows = self._rows.setdefault(view, {})
+                for key, value in changes.items():
+                    if value is None:
+                        rows.pop(key, None)
+                    else:
+                        rows[key] = value
+                self._insert_tracking(tracking)
 
     def clear(self, view: str, tracking_name: str) -> None:
         with self._database_lock:

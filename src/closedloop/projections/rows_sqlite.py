@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from closedloop.projections.rows import Changes, RowsRecorder
+from closedloop.projections.rows import SCAN_PAGE, RowsRecorder, Write
 
 TABLE = "projection_rows"
 
@@ -28,15 +27,22 @@ class SQLiteRows(SQLiteTrackingRecorder, RowsRecorder):
         return None if row is None else str(row[0])
 
     def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
-        with self.datastore.transaction(commit=False) as c:
-            # ">= prefix AND < prefix + U+10FFFF" is a range scan on the primary key.
-            c.execute(
-                f"SELECT key, value FROM {TABLE} WHERE view=? AND key>=? AND key<? ORDER BY key",
-                (view, prefix, prefix + "\U0010ffff"),
-            )
-            rows = c.fetchall()
-        for key, value in rows:
-            yield str(key), str(value)
+        # ">= prefix (then > the last key read) AND < prefix + U+10FFFF": a range scan on
+        # the primary key.
+        bound, after, end = prefix, ">=", prefix + "\U0010ffff"
+        while True:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(
+                    f"SELECT key, value FROM {TABLE} WHERE view=? AND key{after}? AND key<? "
+                    "ORDER BY key LIMIT ?",
+                    (view, bound, end, SCAN_PAGE),
+                )
+                rows = c.fetchall()
+            for key, value in rows:
+                yield str(key), str(value)
+            if len(rows) < SCAN_PAGE:
+                return
+            bound, after = str(rows[-1][0]), ">"
 
     def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
         with self.datastore.transaction(commit=False) as c:
@@ -48,17 +54,19 @@ class SQLiteRows(SQLiteTrackingRecorder, RowsRecorder):
         for key, value in rows:
             yield str(key), str(value)
 
-    def write(self, view: str, changes: Changes, tracking: Tracking) -> None:
-        upserts = [(view, key, value) for key, value in changes.items() if value is not None]
-        deletes = [(view, key) for key, value in changes.items() if value is None]
+    def write_all(self, writes: Sequence[Write]) -> None:
         with self.datastore.transaction(commit=True) as c:
-            self._insert_tracking(c, tracking)
-            c.executemany(
-                f"INSERT INTO {TABLE} (view, key, value) VALUES (?, ?, ?) "
-                "ON CONFLICT (view, key) DO UPDATE SET value=excluded.value",
-                upserts,
-            )
-            c.executemany(f"DELETE FROM {TABLE} WHERE view=? AND key=?", deletes)
+            for view, changes, tracking in writes:
+                self._insert_tracking(c, tracking)
+                c.executemany(
+                    f"INSERT INTO {TABLE} (view, key, value) VALUES (?, ?, ?) "
+                    "ON CONFLICT (view, key) DO UPDATE SET value=excluded.value",
+                    [(view, key, value) for key, value in changes.items() if value is not None],
+                )
+                c.executemany(
+                    f"DELETE FROM {TABLE} WHERE view=? AND key=?",
+                    [(view, key) for key, value in changes.items() if value is None],
+                )
 
     def clear(self, view: str, tracking_name: str) -> None:
         with self.datastore.transaction(commit=True) as c:

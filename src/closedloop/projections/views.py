@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import threading
+
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.errors import InvalidInput
 from closedloop.projections.audit import AuditTrail
 from closedloop.projections.facts import Facts
-from closedloop.projections.projection import Projection, View
+from closedloop.projections.projection import Progress, Projection, View, run
 from closedloop.projections.rows import RowsRecorder, open_rows
 
 PROJECTIONS: dict[str, type[Projection]] = {AuditTrail.name: AuditTrail, Facts.name: Facts}
@@ -32,3 +34,10 @@ class Views:
                 self._recorder = open_rows(self._store)
             self._views[name] = View(PROJECTIONS[name](self._store), self._recorder)
         return self._views[name]
+
+    def catch_up(
+        self, progress: Progress | None = None, stop: threading.Event | None = None
+    ) -> int:
+        """Bring every view up to the store's last event (or pages of it until ``stop`` is
+        set), reading each page once for all."""
+        return run([self[name] for name in PROJECTIONS], progress, stop=stop)

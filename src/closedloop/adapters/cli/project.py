@@ -50,15 +50,13 @@ def project(
 
 
 def catch_up(loop: ClosedLoop, stop: threading.Event, err: Console) -> dict[str, int]:
-    """Every view caught up, with a bar per view on a terminal."""
+    """Every view caught up in one pass over the store, with a bar on a terminal."""
     if not err.is_terminal:
         return loop.catch_up(stop=stop)
-    positions: dict[str, int] = {}
     with view_bars("catching up", err) as bar:
-        for name in loop.views():
-            advance = view_bar(bar, name, loop.position())
-            positions |= loop.catch_up(name, advance, stop)
-            advance(positions[name], positions[name])
+        advance = view_bar(bar, ", ".join(loop.views()), loop.position())
+        positions = loop.catch_up(None, advance, stop)
+        advance(max(positions.values()), max(positions.values()))
     return positions
 
 
