@@ -608,18 +608,7 @@ class Customer(LoopAggregate):
             self._trigger(self.Reactivated, actor, at)
         self.expire_points(actor, at)
         points = earned_points(amount, policy.points_rate, multiplier(Tier(self.tier), policy))
-        lot = (
-            PointsLot(
-                id=f"L{self.lots_made + 1}",
-                points=points,
-                remaining=points,
-                earned_on=on,
-                expires_on=on + timedelta(days=policy.points_valid_days),
-                source=f"purchase {order}",
-            )
-            if points > 0
-            else None
-        )
+        lot = self._new_lot(points, on, f"purchase {order}", policy)
         first = not self.orders and self.referrer_id is not None and not self.referral_rewarded
         self._trigger(
             self.PurchaseRecorded,
@@ -668,19 +657,23 @@ class Customer(LoopAggregate):
         )
         points = policy.referral_reward_points
         today = at.date()
-        lot = (
-            PointsLot(
-                id=f"L{self.lots_made + 1}",
-                points=points,
-                remaining=points,
-                earned_on=today,
-                expires_on=today + timedelta(days=policy.points_valid_days),
-                source=f"referral of {referred.label}",
-            )
-            if points > 0
-            else None
-        )
+        lot = self._new_lot(points, today, f"referral of {referred.label}", policy)
         self._trigger(self.ReferralRewarded, actor, at, referred_id=referred.id, lot=lot)
+
+    def _new_lot(
+        self, points: int, earned_on: date, source: str, policy: CustomerPolicy
+    ) -> PointsLot | None:
+        """R-C5: the next points lot, valid ``points_valid_days``; none for no points."""
+        if points <= 0:
+            return None
+        return PointsLot(
+            id=f"L{self.lots_made + 1}",
+            points=points,
+            remaining=points,
+            earned_on=earned_on,
+            expires_on=earned_on + timedelta(days=policy.points_valid_days),
+            source=source,
+        )
 
     def expire_points(self, actor: Actor, at: datetime) -> int:
         """R-C5: points whose expiry day has come are expired (their number; 0 records
