@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from closedloop import ClosedLoop, ConcurrencyConflict
-from closedloop.application.unit_of_work import _private_copy
+from closedloop.application.unit_of_work import private_copy
 from closedloop.domain.target import Measurement, Target
 from tests.cast import HEAD, LI
 from tests.scenario import approved_revenue_target, draft_revenue_target, quarters
@@ -77,7 +77,7 @@ def test_private_copy_copies_containers_and_what_may_change_and_shares_immutable
     vars(cached)["odd"] = odd
     vars(cached)["odd_tuple"] = ([1],)
 
-    copy = _private_copy(cached)
+    copy = private_copy(cached)
     copy.measurements.append(Measurement(Decimal(2), date(2026, 2, 28), "ERP", LI.id))
     assert copy.final is not None
     copy.final["history"].append(3)  # type: ignore[attr-defined]
@@ -111,7 +111,7 @@ def test_private_copy_tests_whole_containers_and_still_copies_one_mutable_item_a
         in_set={measurement, odd},
     )
 
-    copied = vars(_private_copy(cached))
+    copied = vars(private_copy(cached))
     copied["plain"]["O-1"] = -1
     copied["with_list"][-1].append(2)
     copied["with_object"]["b"].items.append(3)

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from closedloop.application.listing import listed_ids
 from closedloop.application.store import EventStoreApp
-from closedloop.application.unit_of_work import _private_copy, _project
+from closedloop.application.unit_of_work import private_copy, replay_onto
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.errors import InvalidInput, NotFound
 from closedloop.domain.ids import aggregate_id
@@ -77,12 +77,12 @@ class Reader:
         repository = self.store.repository
         try:
             aggregate = repository.get(
-                agg_id, version=version, projector_func=_project, deepcopy_from_cache=False
+                agg_id, version=version, projector_func=replay_onto, deepcopy_from_cache=False
             )
         except AggregateNotFoundError:
             return None
         cached = version is None and repository.cache is not None
-        return _private_copy(aggregate) if cached else aggregate
+        return private_copy(aggregate) if cached else aggregate
 
     def _at_time(self, agg_id: UUID, at: datetime) -> Aggregate | None:
         """Replay the events recorded up to ``at`` (the library reads by version only)."""

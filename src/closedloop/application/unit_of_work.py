@@ -109,9 +109,9 @@ class UnitOfWork:
         """The stored aggregate as this unit of work's own copy (``AggregateNotFoundError``)."""
         repository = self.store.repository
         aggregate: LoopAggregate = repository.get(
-            agg_id, projector_func=_project, deepcopy_from_cache=False
+            agg_id, projector_func=replay_onto, deepcopy_from_cache=False
         )
-        return _private_copy(aggregate) if repository.cache is not None else aggregate
+        return private_copy(aggregate) if repository.cache is not None else aggregate
 
     def loaded(self) -> list[LoopAggregate]:
         """Every aggregate this unit of work got or added."""
@@ -180,7 +180,7 @@ class UnitOfWork:
         return 0 if staged is None else save_staged(self.store, [staged])
 
 
-def _project(aggregate: Any, events: Iterable[CanMutateAggregate[UUID]]) -> Any:
+def replay_onto(aggregate: Any, events: Iterable[CanMutateAggregate[UUID]]) -> Any:
     """The library's projector without its per-event runtime ``Protocol`` check.
 
     That check (an ``assert isinstance`` against a protocol) costs more than applying the
@@ -191,7 +191,7 @@ def _project(aggregate: Any, events: Iterable[CanMutateAggregate[UUID]]) -> Any:
     return aggregate
 
 
-def _private_copy(aggregate: A) -> A:
+def private_copy(aggregate: A) -> A:
     """A copy of a cached aggregate that one command may change.
 
     ``apply`` methods change lists and dicts; the values inside them are immutable (frozen
