@@ -141,6 +141,16 @@ class View:
         ``stop`` is set); returns the new position."""
         return run([self], progress, stop=stop)
 
+    def follow(self, stop: threading.Event, interval: float = POLL_SECONDS) -> None:
+        """Keep catching up, polling every ``interval`` seconds, until ``stop`` is set.
+
+        Polling, because the SQLite recorder has no subscription; a thread or process that
+        follows keeps the view warm, and ``recorder.wait`` tells when it reached a position.
+        """
+        while not stop.is_set():
+            self.catch_up(stop=stop)
+            stop.wait(interval)
+
     def rebuild(self, progress: Progress | None = None) -> int:
         """Forget the view, then apply the whole history again (L7)."""
         self.recorder.clear(self.name, self.tracking_name)
