@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from eventsourcing.domain import Snapshot as LibrarySnapshot
 
 from closedloop import ClosedLoop, FixedClock
 from closedloop.domain.customer import Customer
+from closedloop.domain.customer_values import lot_row, purchase_row
 from tests.cast import LI
 from tests.conftest import PG_URL
 from tests.customer_scenario import PII, buy, contact, read, redeem, register
@@ -48,11 +50,22 @@ def test_L7_a_customer_loaded_from_a_snapshot_equals_the_full_replay(
         assert read(loop, actor=PII)["fields"]["phone"] is not None
 
 
-def test_L7_a_snapshot_keeps_lots_and_purchases_as_rows_and_an_older_one_still_loads(
+def as_version_3(snapshot: Any, customer: Customer) -> Any:
+    """``snapshot`` in the form of class version 3: lots and last year's purchases as lists,
+    of rows (``Customer.Snapshot``) or of values (the library's class, taken before rows)."""
+    rows = type(snapshot) is Customer.Snapshot
+    snapshot.state["class_version"] = 3
+    snapshot.state["lots"] = [lot_row(lot) if rows else lot for lot in customer.lots]
+    snapshot.state["recent"] = [purchase_row(p) if rows else p for p in customer.recent]
+    return snapshot
+
+
+def test_L7_a_snapshot_packs_lots_and_purchases_and_older_forms_still_load(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    """Snapshots hold lots and purchases as plain rows; one taken with the library's own
-    class (as before the rows) loads to the same state as the full replay too."""
+    """Snapshots hold the lots and last year's purchases as one text each; the forms taken
+    before (class version 3, with either snapshot class) load to the full replay's state
+    too, and a purchase on such a customer is recorded as on the replayed one."""
     url = f"sqlite:///{tmp_path}/loop.db"
     with ClosedLoop(url, clock=clock) as loop:
         register(loop)
@@ -62,35 +75,41 @@ def test_L7_a_snapshot_keeps_lots_and_purchases_as_rows_and_an_older_one_still_l
         store = loop._store
         assert store.snapshots is not None
         customer = loop.reader().get(Customer, "C-1")
+        (stored,) = store.snapshots.recorder.select_events(customer.id, desc=True, limit=1)
+        assert b'"customer_points_lots"' in stored.state
+        assert b'"customer_recent_purchases"' in stored.state
+        assert b"\\" not in stored.state  # the packed texts need no escapes
         *_, compact = store.snapshots.get(customer.id)  # the latest, at version 100
-        assert compact.state["lots"][0] == [
-            "L1",
-            100,
-            100,
-            "2026-01-05",
-            "2028-01-05",
-            "purchase O-0",
-        ]
-        assert compact.state["recent"][-1][:4] == ["O-98", "2026-10-26", "100.50", "CNY"]
-        older = loop.reader(customer.version - 5).get(Customer, "C-1")
-    for latest in (Customer.Snapshot, LibrarySnapshot):
-        with ClosedLoop(url, clock=clock) as loop:  # fresh: loaded from the latest snapshot
+        lots, recent = list(compact.state["lots"]), list(compact.state["recent"])
+        assert lot_row(lots[0]) == ["L1", 100, 100, "2026-01-05", "2028-01-05", "purchase O-0"]
+        assert purchase_row(recent[-1])[:4] == ["O-98", "2026-10-26", "100.50", "CNY"]
+        older = [loop.reader(customer.version - back).get(Customer, "C-1") for back in (5, 3)]
+    for snapshot_class, then in zip((Customer.Snapshot, LibrarySnapshot), older, strict=True):
+        with ClosedLoop(url, clock=clock) as loop:
+            snapshots = loop._store.snapshots
+            assert snapshots is not None
+            snapshots.put([as_version_3(snapshot_class.take(then), then)])
+        with ClosedLoop(url, clock=clock) as loop:  # fresh: loaded from that snapshot
             snapshots = loop._store.snapshots
             assert snapshots is not None
             (last,) = snapshots.get(customer.id, desc=True, limit=1)
-            assert type(last) is latest
+            assert type(last) is snapshot_class
             loaded = loop.reader().get(Customer, "C-1")
             replayed = loop.reader(clock.now()).get(Customer, "C-1")
             assert vars(loaded) == vars(replayed)
             assert len(loaded.recent) == len(replayed.recent) > 100
-            if latest is Customer.Snapshot:  # the second round loads from this one
-                snapshots.put([LibrarySnapshot.take(older)])
+    with ClosedLoop(url, clock=clock) as loop:
+        bought = buy(loop, order="N-1", amount="100.50 CNY")
+        assert vars(loop.reader().get(Customer, "C-1")) == vars(
+            loop.reader(clock.now()).get(Customer, "C-1")
+        )
+        assert bought["recorded"] is True
 
 
 def test_L7_snapshots_pack_the_orders_seen_and_older_ones_with_a_dict_still_load_idempotent(
     tmp_path: Path, clock: FixedClock
 ) -> None:
-    """Orders seen are stored as one text; a snapshot taken before (class version 1: a dict
+    """Orders seen are stored as one packed text; a snapshot taken before (version 1: a dict
     of order -> points, with either snapshot class) loads to the full replay's state, and an
     order it holds is still recorded once."""
     url = f"sqlite:///{tmp_path}/loop.db"
@@ -103,15 +122,15 @@ def test_L7_snapshots_pack_the_orders_seen_and_older_ones_with_a_dict_still_load
         assert store.snapshots is not None
         customer_id = loop.reader().get(Customer, "C-1").id
         (stored,) = store.snapshots.recorder.select_events(customer_id, desc=True, limit=1)
-        assert b'"customer_orders_seen"' in stored.state
+        assert b'"customer_orders_packed"' in stored.state
     for version, snapshot_class in ((101, Customer.Snapshot), (103, LibrarySnapshot)):
         with ClosedLoop(url, clock=clock) as loop:
             snapshots = loop._store.snapshots
             assert snapshots is not None
             then = loop.reader(version).get(Customer, "C-1")
-            old = snapshot_class.take(then)
-            assert old.state.pop("class_version") == 3
-            del old.state["reactivations"]  # version 1 had neither reactivations nor OrdersSeen
+            old = as_version_3(snapshot_class.take(then), then)
+            old.state["class_version"] = 1  # without reactivations, orders as a dict
+            del old.state["reactivations"]
             old.state["orders"] = dict.fromkeys((f"O-{n}" for n in range(then.purchase_count)), 10)
             snapshots.put([old])
         with ClosedLoop(url, clock=clock) as loop:  # fresh: loaded from that snapshot

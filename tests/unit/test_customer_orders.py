@@ -29,5 +29,23 @@ def test_a_copy_of_orders_seen_changes_apart_from_the_original() -> None:
     assert "O-2" in clone
     assert "O-2" not in original
     assert copy.deepcopy(clone) == clone
-    assert original.packed == '["O-1"]'
+    assert OrdersSeen(original.packed) == OrdersSeen.of(["O-1"])
     assert not OrdersSeen()
+
+
+@given(st.lists(st.text(min_size=1), unique=True), st.lists(st.text(min_size=1)))
+def test_orders_added_while_packed_wait_and_give_what_adding_them_at_once_gives(
+    stored: list[str], added: list[str]
+) -> None:
+    """Orders recorded after a snapshot are queued; asking about any order gives the same
+    answer as orders added to the unpacked set, and so does packing it again."""
+    packed, at_once = OrdersSeen(OrdersSeen.of(stored).packed), OrdersSeen.of(stored)
+    for order in added:
+        packed.add(order)
+        at_once.add(order)
+    assert bool(packed) is bool(stored or added)
+    again = OrdersSeen(packed.packed)
+    clone = copy.deepcopy(packed)
+    assert all(order in packed and order in again for order in stored + added)
+    assert packed == at_once == again == clone
+    assert len(packed) == len(set(stored + added))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 from eventsourcing.persistence import JSONTranscoder
 
 from closedloop.application.transcodings import register_all
 from closedloop.domain.customer_orders import OrdersSeen
-from closedloop.domain.customer_values import PointsLot
+from closedloop.domain.customer_state import PointsLots, RecentPurchases
+from closedloop.domain.customer_values import PointsLot, Purchase
+from closedloop.domain.money import Money
 
 LOT = PointsLot("L7", 120, 80, date(2026, 1, 5), date(2028, 1, 5), 'purchase "O-1"')
 
@@ -34,9 +37,21 @@ def test_a_points_lot_is_stored_as_one_row_and_one_stored_by_its_fields_still_de
     assert coder.decode(older) == {"lot": LOT}
 
 
-def test_orders_seen_are_stored_as_their_packed_text() -> None:
+def test_packed_state_is_stored_as_text_and_orders_stored_as_json_still_decode() -> None:
+    """Orders, lots and last year's purchases are one text each, without escapes; orders as
+    snapshots of class versions 2 and 3 stored them (a JSON list) still decode."""
     coder = transcoder()
     seen = OrdersSeen.of(["O-1", 'O-"2"\n'])
-    stored = coder.encode({"orders": seen})
-    assert b'"customer_orders_seen"' in stored
-    assert coder.decode(stored) == {"orders": seen}
+    lots = PointsLots.of_rows([LOT])
+    recent = RecentPurchases.of_rows([Purchase("O-1", date(2026, 1, 5), Money("9.50"), "", 9)])
+    stored = coder.encode({"orders": seen, "lots": lots, "recent": recent})
+    for name in (b"customer_orders_packed", b"customer_points_lots", b"customer_recent_purchases"):
+        assert b'"' + name + b'"' in stored
+    assert b"\\" not in stored
+    assert coder.decode(stored) == {"orders": seen, "lots": lots, "recent": recent}
+    as_json = {"_type_": "customer_orders_seen", "_data_": json.dumps(["O-1", 'O-"2"\n'])}
+    older = json.dumps({"orders": as_json}).encode()
+    assert coder.decode(older) == {"orders": seen}
+    assert coder.decode(b'{"orders":{"_type_":"customer_orders_seen","_data_":""}}') == {
+        "orders": OrdersSeen()
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any
 
@@ -12,6 +13,7 @@ from closedloop.domain.activity_values import BudgetLine, Change, Objective, Ste
 from closedloop.domain.care import Occasion
 from closedloop.domain.compliance import Evidence, Hit
 from closedloop.domain.customer_orders import OrdersSeen
+from closedloop.domain.customer_state import PointsLots, RecentPurchases
 from closedloop.domain.customer_values import (
     ConsentChange,
     Contact,
@@ -25,6 +27,7 @@ from closedloop.domain.customer_values import (
     lot_row,
 )
 from closedloop.domain.money import Money
+from closedloop.domain.packed import Packed
 from closedloop.domain.period import Period
 from closedloop.domain.plan import ActionItem, Strategies
 from closedloop.domain.research import Schedule
@@ -55,17 +58,32 @@ class DateAsISO(Transcoding):
         return date.fromisoformat(data)
 
 
-class OrdersAsText(Transcoding):
-    """A customer's orders seen, as their packed text (in snapshots only)."""
+class OrdersAsJSON(Transcoding):
+    """A customer's orders seen, as snapshots of class versions 2 and 3 stored them (a JSON
+    list as text); decoded only: they are stored packed now (``PackedAsText``)."""
 
     type = OrdersSeen
     name = "customer_orders_seen"
 
     def encode(self, obj: OrdersSeen) -> str:
-        return obj.packed
+        return json.dumps(list(obj.value), ensure_ascii=False, separators=(",", ":"))
 
     def decode(self, data: str) -> OrdersSeen:
-        return OrdersSeen(data)
+        return OrdersSeen.of(json.loads(data) if data else [])
+
+
+class PackedAsText(Transcoding):
+    """State kept packed (``domain/packed.py``), as its packed text (in snapshots only)."""
+
+    def __init__(self, cls: type[Packed[Any]], name: str) -> None:
+        self.type = self._packed = cls
+        self.name = name
+
+    def encode(self, obj: Packed[Any]) -> str:
+        return obj.packed
+
+    def decode(self, data: str) -> Packed[Any]:
+        return self._packed(data)
 
 
 class LotAsRow(Transcoding):
@@ -131,7 +149,10 @@ EVENT_VALUE_TYPES: dict[str, type[Any]] = {
 def register_all(transcoder: JSONTranscoder) -> None:
     transcoder.register(PeriodAsText())
     transcoder.register(DateAsISO())
-    transcoder.register(OrdersAsText())
+    transcoder.register(OrdersAsJSON())
+    transcoder.register(PackedAsText(OrdersSeen, "customer_orders_packed"))
+    transcoder.register(PackedAsText(PointsLots, "customer_points_lots"))
+    transcoder.register(PackedAsText(RecentPurchases, "customer_recent_purchases"))
     for name, cls in EVENT_VALUE_TYPES.items():
         transcoder.register(AttrsAsDict(cls, name))
     transcoder.register(LotAsRow())  # after the lot's older transcoding: lots encode as rows

@@ -19,14 +19,14 @@ Choices the rule catalogue leaves open, made here:
   purchase reactivates the customer, and its day is the day the churn ended (R-C10).
 
 State stays small however long the history (snapshots load fast): the aggregate keeps the
-orders seen (for idempotency, packed as one text until a purchase asks: ``OrdersSeen``),
-running totals, the purchases of the 12 months before the latest one (all a tier needs),
-and only points lots with points left.
+orders seen (for idempotency: ``OrdersSeen``), running totals, the purchases of the 12
+months before the latest one (all a tier needs, with their sum: ``RecentPurchases``), and
+only points lots with points left (``PointsLots``); all three stay packed as one text each
+until read (``domain/packed.py``).
 """
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -39,6 +39,7 @@ from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.care import Occasion
 from closedloop.domain.customer_orders import OrdersSeen
+from closedloop.domain.customer_state import PointsLots, RecentPurchases
 from closedloop.domain.customer_values import (
     PROFILE_FIELDS,
     Channel,
@@ -55,48 +56,41 @@ from closedloop.domain.customer_values import (
     Tier,
     consent_held,
     earned_points,
-    lot_of,
-    lot_row,
-    purchase_of,
-    purchase_row,
     soonest_expiring_first,
-    taken_from,
     usable,
 )
 from closedloop.domain.errors import InvalidInput, RuleViolation, require
-from closedloop.domain.money import EXACT, Money, exact_sum
+from closedloop.domain.money import EXACT, Money
 from closedloop.domain.policy import CustomerPolicy
 
 ACTIVE = "active"
 CHURNED = "churned"
 #: Profile fields that are not personal data, as ``customer.update_profile`` names them.
 PLAIN_FIELDS = ("source", "owner_id", "preferences")
-YEAR = timedelta(days=365)
 
 
 def assess_tier(
-    purchases: Iterable[Purchase], registered_on: date, today: date, policy: CustomerPolicy
+    recent: RecentPurchases, registered_on: date, today: date, policy: CustomerPolicy
 ) -> tuple[Tier, Decimal, int, int]:
     """R-C4: the tier whose every threshold the last 12 months' spend and purchases and the
     tenure meet, with those three figures."""
-    recent = [p for p in purchases if today - YEAR < p.on <= today]
-    spend = exact_sum(p.amount.amount for p in recent)
+    spend, count = recent.year_to(today)
     tenure = (today - registered_on).days
     if (
         spend >= policy.high_value_spend
-        and len(recent) >= policy.high_value_purchases
+        and count >= policy.high_value_purchases
         and tenure >= policy.high_value_tenure_days
     ):
         tier = Tier.HIGH_VALUE
     elif (
         spend >= policy.core_spend
-        and len(recent) >= policy.core_purchases
+        and count >= policy.core_purchases
         and tenure >= policy.core_tenure_days
     ):
         tier = Tier.CORE
     else:
         tier = Tier.ORDINARY
-    return tier, spend, len(recent), tenure
+    return tier, spend, count, tenure
 
 
 def multiplier(tier: Tier, policy: CustomerPolicy) -> Decimal:
@@ -143,8 +137,8 @@ class Customer(LoopAggregate):
     purchase_count: int
     total_spend: Decimal
     last_purchase_on: date | None
-    recent: list[Purchase]  # by day: the 12 months up to the latest purchase (R-C4)
-    lots: list[PointsLot]  # only those with points left
+    recent: RecentPurchases  # by day: the 12 months up to the latest purchase (R-C4)
+    lots: PointsLots  # only those with points left
     lots_made: int
     earned: int
     redeemed: int
@@ -187,8 +181,8 @@ class Customer(LoopAggregate):
         self.purchase_count = 0
         self.total_spend = Decimal(0)
         self.last_purchase_on = None
-        self.recent = []
-        self.lots = []
+        self.recent = RecentPurchases()
+        self.lots = PointsLots()
         self.lots_made = 0
         self.earned = 0
         self.redeemed = 0
@@ -202,8 +196,9 @@ class Customer(LoopAggregate):
 
     #: Version 2 keeps the orders seen as ``OrdersSeen``; version 1 kept them as a dict of
     #: order -> points (the points are in each ``PurchaseRecorded`` too). Version 3 keeps
-    #: the day each churn ended (``reactivations``).
-    class_version = 3
+    #: the day each churn ended (``reactivations``). Version 4 keeps the lots and last year's
+    #: purchases packed (``PointsLots``, ``RecentPurchases``) instead of as lists.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -216,26 +211,16 @@ class Customer(LoopAggregate):
         earlier churns ended are not in it (docs/stores.md: delete such snapshots)."""
         state.setdefault("reactivations", [])
 
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        """A snapshot taken before the packed lists holds them as lists: of rows (this
+        class's snapshots) or of values (the library's class, taken before the rows)."""
+        state["lots"] = PointsLots.of_rows(state["lots"])
+        state["recent"] = RecentPurchases.of_rows(state["recent"])
+
     class Snapshot(LibrarySnapshot):
-        """The state with its points lots and last year's purchases as rows of plain values.
-
-        A long-lived customer holds about a thousand of them; decoded as transcoded objects
-        (each with its dates and money as objects of their own) they cost most of a load.
-        Snapshots taken before keep the library's class, so they still load as they are.
-        """
-
-        @classmethod
-        def take(cls, aggregate: Any) -> Any:
-            snapshot = super().take(aggregate)
-            snapshot.state["lots"] = [lot_row(lot) for lot in aggregate.lots]
-            snapshot.state["recent"] = [purchase_row(p) for p in aggregate.recent]
-            return snapshot
-
-        def mutate(self, _: None) -> Any:
-            customer: Any = super().mutate(None)
-            customer.lots = [lot_of(row) for row in customer.lots]
-            customer.recent = [purchase_of(row) for row in customer.recent]
-            return customer
+        """The library's snapshot, under a class of its own: the snapshots of class version 3
+        were taken with it (their lots and purchases as rows), and still load."""
 
     # --- events -------------------------------------------------------------------------------
 
@@ -292,11 +277,9 @@ class Customer(LoopAggregate):
             customer.total_spend = EXACT.add(customer.total_spend, self.amount.amount)
             latest = max(customer.last_purchase_on or self.on, self.on)
             customer.last_purchase_on = latest
-            recent = customer.recent
-            bisect.insort(recent, purchase, key=_day)
-            del recent[: bisect.bisect_right(recent, latest - YEAR, key=_day)]
+            customer.recent.add(purchase, latest)
             if self.lot is not None:
-                customer.lots.append(self.lot)
+                customer.lots.add(self.lot)
                 customer.lots_made += 1
                 customer.earned += self.lot.points
             customer.referral_rewarded = customer.referral_rewarded or self.rewards_referrer
@@ -324,7 +307,7 @@ class Customer(LoopAggregate):
         def apply(self, customer: Customer) -> None:
             customer.referrals_rewarded.append(self.referred_id)
             if self.lot is not None:
-                customer.lots.append(self.lot)
+                customer.lots.add(self.lot)
                 customer.lots_made += 1
                 customer.earned += self.lot.points
 
@@ -335,7 +318,7 @@ class Customer(LoopAggregate):
         reward: str
 
         def apply(self, customer: Customer) -> None:
-            customer.lots = taken_from(customer.lots, self.taken)
+            customer.lots.take(self.taken)
             customer.redeemed += self.points
             customer.redemptions[self.request_id] = self.points
 
@@ -344,7 +327,7 @@ class Customer(LoopAggregate):
         taken: dict[str, int]
 
         def apply(self, customer: Customer) -> None:
-            customer.lots = taken_from(customer.lots, self.taken)
+            customer.lots.take(self.taken)
             customer.expired += self.points
 
     class Contacted(LoopAggregate.Event):
@@ -809,10 +792,6 @@ class Customer(LoopAggregate):
         """R-C1: every read of personal data is recorded: who, whose, when and why."""
         require(bool(reason.strip()), "R-C1", "reading personal data needs a reason")
         self._trigger(self.PersonalDataRead, actor, at, reason=reason.strip(), fields=tuple(fields))
-
-
-def _day(purchase: Purchase) -> date:
-    return purchase.on
 
 
 def _texts(values: Iterable[str]) -> tuple[str, ...]:

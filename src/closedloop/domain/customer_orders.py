@@ -2,73 +2,55 @@
 
 A long-lived customer has seen thousands of orders, and every load of the customer would
 rebuild them all, though only recording a purchase asks about them. So a snapshot keeps
-them as one text (a JSON list: any order number is safe in it), which the store decodes
-as a single string, and they become a dict (ordered, so the text stays deterministic)
-only when a purchase asks or adds one.
+them as one text (a JSON list: any order number is safe in it), and they become a dict
+(ordered, so the text stays deterministic) only when a purchase asks (``Packed``); the
+orders recorded after the snapshot wait until then.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from typing import Any
+
+from closedloop.domain.packed import Packed
 
 
-class OrdersSeen:
-    """A set of order numbers, kept packed as text until it is first used."""
+class OrdersSeen(Packed[dict[str, None]]):
+    """A set of order numbers, kept packed as text until it is first asked about."""
 
-    __slots__ = ("_orders", "_packed")
-
-    def __init__(self, packed: str = "") -> None:
-        self._packed = packed
-        self._orders: dict[str, None] | None = None if packed else {}
+    __slots__ = ()
 
     @classmethod
     def of(cls, orders: Iterable[str]) -> OrdersSeen:
-        seen = cls()
-        seen._orders = dict.fromkeys(orders)
-        return seen
+        return cls.of_rows(orders)
 
-    @property
-    def packed(self) -> str:
-        """The orders as one text, for a snapshot (no work if never unpacked); none: ``""``."""
-        if self._orders is None:
-            return self._packed
-        if not self._orders:
-            return ""
-        return json.dumps(list(self._orders), ensure_ascii=False, separators=(",", ":"))
+    @classmethod
+    def _build(cls, rows: list[str]) -> dict[str, None]:
+        return dict.fromkeys(rows)
 
-    def _unpacked(self) -> dict[str, None]:
-        """The orders as a dict; the packed text stays as it was (a copy made meanwhile, in
-        another thread, may still read it)."""
-        if self._orders is None:
-            self._orders = dict.fromkeys(json.loads(self._packed))
-        return self._orders
+    @classmethod
+    def _rows(cls, value: dict[str, None]) -> list[str]:
+        return list(value)
+
+    @classmethod
+    def _copy(cls, value: dict[str, None]) -> dict[str, None]:
+        return value.copy()
 
     def add(self, order: str) -> None:
-        self._unpacked()[order] = None
+        self._change(_add, order)
 
     def __contains__(self, order: object) -> bool:
-        return order in self._unpacked()
+        return order in self.value
 
     def __len__(self) -> int:
-        return len(self._unpacked())
+        return len(self.value)
 
     def __bool__(self) -> bool:
-        return bool(self._packed) or bool(self._orders)
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, OrdersSeen):
-            return NotImplemented
-        return self._unpacked().keys() == other._unpacked().keys()
-
-    __hash__ = None  # type: ignore[assignment]  # it changes: never shared between copies
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> OrdersSeen:
-        """A copy that shares the packed text (immutable) and copies what was unpacked."""
-        clone = OrdersSeen(self._packed)
-        clone._orders = None if self._orders is None else self._orders.copy()
-        return clone
+        """Without unpacking: orders are only ever added."""
+        return bool(self._packed) or bool(self._pending) or bool(self._value)
 
     def __repr__(self) -> str:
         return f"OrdersSeen({len(self)} orders)"
+
+
+def _add(orders: dict[str, None], order: str) -> None:
+    orders[order] = None
