@@ -71,27 +71,35 @@ def test_R_C4_the_running_12_month_spend_equals_the_exact_sum(
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.lists(st.integers(1, 50), max_size=30),
-    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 60)), max_size=15),
+    st.lists(st.tuples(st.integers(1, 50), st.integers(0, 60)), max_size=30),
+    st.lists(st.tuples(st.integers(0, 40), st.integers(1, 60), st.integers(0, 60)), max_size=15),
+    st.integers(0, 60),
 )
 def test_R_C5_lots_taken_while_packed_are_what_taking_them_at_once_leaves(
-    earned: list[int], takes: list[tuple[int, int]]
+    earned: list[tuple[int, int]], steps: list[tuple[int, int, int]], asked: int
 ) -> None:
-    """Lots added and points taken after a snapshot are queued, and give the same lots."""
-    start = [
-        PointsLot(f"L{n}", points, points, AT.date(), AT.date() + YEAR, "")
-        for n, points in enumerate(earned)
-    ]
+    """Lots added and points taken after a snapshot are queued, and give the same lots;
+    what has lapsed on any day is what a scan of every lot finds."""
+
+    def lot(name: str, points: int, days: int) -> PointsLot:
+        return PointsLot(name, points, points, AT.date(), AT.date() + timedelta(days=days), "")
+
+    start = [lot(f"L{n}", points, days) for n, (points, days) in enumerate(earned)]
     at_once, packed = PointsLots.of_rows(start), PointsLots(PointsLots.of_rows(start).packed)
-    for n, (lot, points) in enumerate(takes):
+    for n, (taken, points, days) in enumerate(steps):
         held = {held.id: held.remaining for held in at_once}
         for lots in (at_once, packed):
-            lots.add(PointsLot(f"M{n}", points, points, AT.date(), AT.date() + YEAR, ""))
-            if f"L{lot}" in held:
-                lots.take({f"L{lot}": min(points, held[f"L{lot}"])})
+            if n % 3 == 0:
+                lots.lapsed(AT.date())  # asked between changes, as purchases do
+            lots.add(lot(f"M{n}", points, days))
+            if f"L{taken}" in held:
+                lots.take({f"L{taken}": min(points, held[f"L{taken}"])})
     clone = copy.deepcopy(packed)
     assert packed == at_once == clone == PointsLots(packed.packed)
     assert list(packed) == list(at_once)
+    day = AT.date() + timedelta(days=asked)
+    scan = {held.id: held.remaining for held in at_once if held.expires_on <= day}
+    assert packed.lapsed(day) == at_once.lapsed(day) == clone.lapsed(day) == scan
 
 
 def customer() -> Customer:

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from decimal import Decimal
 
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import DecimalAsStr, JSONTranscoder
+from hypothesis import given
+from hypothesis import strategies as st
 
 from closedloop.application.transcodings import register_all
 from closedloop.domain.customer_orders import OrdersSeen
 from closedloop.domain.customer_state import PointsLots, RecentPurchases
 from closedloop.domain.customer_values import PointsLot, Purchase
-from closedloop.domain.money import Money
+from closedloop.domain.money import MAX_DIGITS, Money
 
 LOT = PointsLot("L7", 120, 80, date(2026, 1, 5), date(2028, 1, 5), 'purchase "O-1"')
 
 
 def transcoder() -> JSONTranscoder:
     coder = JSONTranscoder()
+    coder.register(DecimalAsStr())  # the library's, as the store has it
     register_all(coder)
     return coder
 
@@ -55,3 +59,37 @@ def test_packed_state_is_stored_as_text_and_orders_stored_as_json_still_decode()
     assert coder.decode(b'{"orders":{"_type_":"customer_orders_seen","_data_":""}}') == {
         "orders": OrdersSeen()
     }
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None).filter(
+        lambda d: d.adjusted() < MAX_DIGITS and -d.as_tuple().exponent <= MAX_DIGITS
+    ),
+    st.sampled_from(["CNY", "USD"]),
+)
+def test_an_amount_is_stored_as_text_and_decodes_to_the_same_decimal(
+    amount: Decimal, currency: str
+) -> None:
+    """Digits, places and exponent kept (``1E+3`` stays ``1E+3``); the older form (by its
+    fields) still decodes."""
+    coder = transcoder()
+    money = Money(amount, currency)
+    stored = coder.encode({"amount": money})
+    assert b'"money_text"' in stored
+    assert stored.count(b"_type_") == 1
+    (back,) = coder.decode(stored).values()
+    assert (str(back.amount), back.currency) == (str(amount), currency)
+    older = coder.decode(
+        json.dumps(
+            {
+                "amount": {
+                    "_type_": "money",
+                    "_data_": {
+                        "amount": {"_type_": "decimal_str", "_data_": str(amount)},
+                        "currency": currency,
+                    },
+                }
+            }
+        ).encode()
+    )
+    assert str(older["amount"].amount) == str(amount)

@@ -101,6 +101,22 @@ class LotAsRow(Transcoding):
         return lot_of(data)
 
 
+class MoneyAsText(Transcoding):
+    """An amount as its decimal's own text and currency (``1200.00 CNY``, ``1E+3 CNY``: the
+    same decimal back): most events carry one, and by its fields (``money``, as stored
+    before, still decoded) it was a dict holding a transcoded decimal, two transcodings
+    each way."""
+
+    type = Money
+    name = "money_text"
+
+    def encode(self, obj: Money) -> str:
+        return f"{obj.amount} {obj.currency}"
+
+    def decode(self, data: str) -> Money:
+        return Money.parse(data)
+
+
 class AttrsAsDict(Transcoding):
     """Any attrs value object, by its fields (nested values are transcoded in turn)."""
 
@@ -118,7 +134,7 @@ class AttrsAsDict(Transcoding):
 
 #: Value objects that events carry, with their stable stored names. Never rename a name.
 EVENT_VALUE_TYPES: dict[str, type[Any]] = {
-    "money": Money,
+    "money": Money,  # decoded only: amounts are stored as text (MoneyAsText)
     "plan_strategies": Strategies,
     "plan_action_item": ActionItem,
     "research_schedule": Schedule,
@@ -156,3 +172,4 @@ def register_all(transcoder: JSONTranscoder) -> None:
     for name, cls in EVENT_VALUE_TYPES.items():
         transcoder.register(AttrsAsDict(cls, name))
     transcoder.register(LotAsRow())  # after the lot's older transcoding: lots encode as rows
+    transcoder.register(MoneyAsText())  # likewise for amounts

@@ -410,11 +410,7 @@ class Customer(LoopAggregate):
 
     def lapsed(self, today: date) -> dict[str, int]:
         """R-C5: points left in lots whose expiry day has come."""
-        return {
-            lot.id: lot.remaining
-            for lot in self.lots
-            if lot.remaining > 0 and lot.expires_on <= today
-        }
+        return self.lots.lapsed(today)
 
     def consent(self, channel: Channel, purpose: Purpose, at: datetime) -> bool:
         """R-C3: consent held at ``at``, from the consent events recorded up to then."""
@@ -611,7 +607,7 @@ class Customer(LoopAggregate):
     def recompute_tier(self, actor: Actor, at: datetime, policy: CustomerPolicy) -> bool:
         """R-C4: a changed tier is an event (True); an unchanged one records nothing."""
         tier, spend, count, tenure = assess_tier(self.recent, self.registered_on, at.date(), policy)
-        if tier.value == self.tier:
+        if tier == self.tier:  # a StrEnum equals its value
             return False
         self._trigger(
             self.TierChanged,

@@ -34,42 +34,71 @@ from closedloop.domain.packed import Packed
 YEAR = timedelta(days=365)
 
 
-class PointsLots(Packed[list[PointsLot]]):
+@attrs.define
+class Lots:
+    """Lots in the order earned, and the soonest expiry day among them (None: not known
+    since points were taken), so most purchases see that nothing lapsed without a scan."""
+
+    lots: list[PointsLot]
+    soonest: date | None = attrs.field(default=None, eq=False)
+
+
+class PointsLots(Packed[Lots]):
     """R-C5: the lots that still hold points, in the order earned."""
 
     __slots__ = ()
 
     @classmethod
-    def _build(cls, rows: list[Row]) -> list[PointsLot]:
-        return [lot if isinstance(lot, PointsLot) else lot_of(lot) for lot in rows]
+    def _build(cls, rows: list[Row]) -> Lots:
+        return Lots([lot if isinstance(lot, PointsLot) else lot_of(lot) for lot in rows])
 
     @classmethod
-    def _rows(cls, value: list[PointsLot]) -> list[Row]:
-        return [lot_row(lot) for lot in value]
+    def _rows(cls, value: Lots) -> list[Row]:
+        return [lot_row(lot) for lot in value.lots]
 
     @classmethod
-    def _copy(cls, value: list[PointsLot]) -> list[PointsLot]:
-        return list(value)
+    def _copy(cls, value: Lots) -> Lots:
+        return Lots(list(value.lots), value.soonest)
 
     def add(self, lot: PointsLot) -> None:
-        self._change(list.append, lot)
+        self._change(_add_lot, lot)
 
     def take(self, taken: Mapping[str, int]) -> None:
         """Points redeemed or expired: ``taken`` (lot id -> points) out of the lots."""
         self._change(_take, taken)
 
+    def lapsed(self, today: date) -> dict[str, int]:
+        """R-C5: points left in lots whose expiry day has come."""
+        held = self.value
+        if held.soonest is None:
+            held.soonest = min((lot.expires_on for lot in held.lots), default=date.max)
+        if today < held.soonest:
+            return {}
+        return {
+            lot.id: lot.remaining
+            for lot in held.lots
+            if lot.remaining > 0 and lot.expires_on <= today
+        }
+
     def __iter__(self) -> Iterator[PointsLot]:
-        return iter(self.value)
+        return iter(self.value.lots)
 
     def __len__(self) -> int:
-        return len(self.value)
+        return len(self.value.lots)
 
     def __repr__(self) -> str:
-        return f"PointsLots({self.value!r})"
+        return f"PointsLots({self.value.lots!r})"
 
 
-def _take(lots: list[PointsLot], taken: Mapping[str, int]) -> None:
-    lots[:] = taken_from(lots, taken)
+def _add_lot(held: Lots, lot: PointsLot) -> None:
+    held.lots.append(lot)
+    if held.soonest is not None:
+        held.soonest = min(held.soonest, lot.expires_on)
+
+
+def _take(held: Lots, taken: Mapping[str, int]) -> None:
+    held.lots = taken_from(held.lots, taken)
+    held.soonest = None
 
 
 @attrs.define
@@ -106,15 +135,15 @@ class RecentPurchases(Packed[Year]):
     def year_to(self, today: date) -> tuple[Decimal, int]:
         """R-C4: spend and number of purchases in the 12 months up to ``today``."""
         year = self.value
-        purchases = year.purchases
-        if purchases and purchases[-1].on > today:  # an earlier day (time travel): summed
-            recent = [p for p in purchases if today - YEAR < p.on <= today]
+        purchases, start = year.purchases, today - YEAR
+        if not purchases or start < purchases[0].on <= purchases[-1].on <= today:
+            return year.spend, len(purchases)  # every one of them (the usual case)
+        if purchases[-1].on > today:  # an earlier day (time travel): summed
+            recent = [p for p in purchases if start < p.on <= today]
             return exact_sum(p.amount.amount for p in recent), len(recent)
-        aged = bisect.bisect_right(purchases, today - YEAR, key=_day)
-        spend = year.spend
-        if aged:
-            spend = EXACT.subtract(spend, exact_sum(p.amount.amount for p in purchases[:aged]))
-        return spend, len(purchases) - aged
+        aged = bisect.bisect_right(purchases, start, key=_day)
+        older = exact_sum(p.amount.amount for p in purchases[:aged])
+        return EXACT.subtract(year.spend, older), len(purchases) - aged
 
     def __iter__(self) -> Iterator[Purchase]:
         return iter(self.value.purchases)
@@ -129,13 +158,17 @@ class RecentPurchases(Packed[Year]):
 def _add(year: Year, change: tuple[Purchase, date]) -> None:
     purchase, latest = change
     purchases = year.purchases
-    bisect.insort(purchases, purchase, key=_day)
-    spend = EXACT.add(year.spend, purchase.amount.amount)
-    aged = bisect.bisect_right(purchases, latest - YEAR, key=_day)
-    if aged:
-        spend = EXACT.subtract(spend, exact_sum(p.amount.amount for p in purchases[:aged]))
+    if not purchases or purchases[-1].on <= purchase.on:  # in order of day, as usual
+        purchases.append(purchase)
+    else:
+        bisect.insort(purchases, purchase, key=_day)
+    year.spend = EXACT.add(year.spend, purchase.amount.amount)
+    start = latest - YEAR
+    if purchases[0].on <= start:
+        aged = bisect.bisect_right(purchases, start, key=_day)
+        older = exact_sum(p.amount.amount for p in purchases[:aged])
+        year.spend = EXACT.subtract(year.spend, older)
         del purchases[:aged]
-    year.spend = spend
 
 
 def _day(purchase: Purchase) -> date:
