@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from closedloop.domain.customer_orders import OrdersSeen
+from closedloop.domain.packed import QUEUED
 
 
 @given(st.lists(st.text(min_size=1), unique=True))
@@ -49,3 +50,14 @@ def test_orders_added_while_packed_wait_and_give_what_adding_them_at_once_gives(
     assert all(order in packed and order in again for order in stored + added)
     assert packed == at_once == again == clone
     assert len(packed) == len(set(stored + added))
+
+
+def test_a_packed_value_changed_but_never_read_unpacks_once_its_queue_is_full() -> None:
+    """A cached customer is fast-forwarded but never read: its queue stays bounded."""
+    seen = OrdersSeen(OrdersSeen.of(["O-0"]).packed)
+    for n in range(1, QUEUED + 10):
+        seen.add(f"O-{n}")
+        assert len(seen._pending) <= QUEUED
+    assert seen._value is not None  # unpacked when the queue was full
+    assert not seen._pending
+    assert seen == OrdersSeen.of(f"O-{n}" for n in range(QUEUED + 10))

@@ -6,7 +6,8 @@ the store's JSON holds without escapes, a fifth of the JSON's size: reading and 
 the snapshot was most of a load). Loading leaves them packed, and the events recorded after
 the snapshot only queue their changes; the first read unpacks the rows and applies the
 queued changes in order, so what is read is what applying each change at once would have
-given.
+given. An aggregate kept in the library's cache is changed (fast-forwarded) but never read
+(each command copies it), so past ``QUEUED`` changes it unpacks: its queue stays short.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Callable, Iterable
 from typing import Any, Generic, Self, TypeVar
 
 V = TypeVar("V")
+#: Changes queued at most before they are applied (a snapshot is taken every 50 events).
+QUEUED = 100
 Change = Callable[[Any, Any], None]  # (the unpacked value, the change's argument)
 
 
@@ -64,16 +67,16 @@ class Packed(Generic[V]):
             value = self._build(_unpack(self._packed))
             for change, argument in self._pending:
                 change(value, argument)
+            self._value = value  # before the queue empties: see __deepcopy__
             self._pending = []
-            self._value = value
         return self._value
 
     def _change(self, change: Change, argument: Any) -> None:
-        """Apply ``change`` now if unpacked, else when first read."""
-        if self._value is None:
+        """Apply ``change`` now if unpacked, else when first read (or the queue is full)."""
+        if self._value is None and len(self._pending) < QUEUED:
             self._pending.append((change, argument))
         else:
-            change(self._value, argument)
+            change(self.value, argument)
 
     @classmethod
     def _copy(cls, value: V) -> V:
@@ -89,10 +92,13 @@ class Packed(Generic[V]):
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         """A copy that shares the packed text (immutable) and the queued changes' arguments
-        (values), and copies what was unpacked."""
+        (values), and copies what was unpacked. The queue is read first: if the value is
+        still packed then, the queue read was complete (``value`` sets it before emptying
+        the queue), should another thread unpack meanwhile."""
+        pending, value = list(self._pending), self._value
         clone = type(self)(self._packed)
-        clone._value = None if self._value is None else self._copy(self._value)
-        clone._pending = list(self._pending)
+        clone._value = None if value is None else self._copy(value)
+        clone._pending = pending if value is None else []
         return clone
 
 
