@@ -9,10 +9,10 @@ from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder, PersistenceError
+from eventsourcing.persistence import JSONTranscoder, PersistenceError, Transcoder
 from eventsourcing.utils import Environment, EnvType
 
-from closedloop.application.transcodings import register_all
+from closedloop.application.transcodings import StoreTranscoder, register_all
 from closedloop.domain.customer import Customer
 
 
@@ -37,6 +37,12 @@ class EventStoreApp(Application[UUID]):
         Snapshots are kept for the aggregates in ``snapshotting_intervals``.
         """
         return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+
+    def construct_transcoder(self) -> Transcoder:
+        """The library's JSON transcoder with its encoder made once (``StoreTranscoder``)."""
+        transcoder = StoreTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _json
 import json
 from datetime import date
 from typing import Any
@@ -34,6 +35,25 @@ from closedloop.domain.research import Schedule
 from closedloop.domain.review import Finding, MetricResult
 from closedloop.domain.risk import SourceLink
 from closedloop.domain.risk_matrix import Grid
+
+
+class StoreTranscoder(JSONTranscoder):
+    """The library's JSON transcoder, encoding the same bytes with an encoder made once.
+
+    ``json.JSONEncoder.encode`` builds a new C encoder (and a closure) on every call, a
+    quarter of encoding a purchase's event; this one is built with the library's settings
+    (its ``default``, compact separators, text as it is) and reused. Stored states hold no
+    reference cycles, so it keeps no markers to detect them.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._encoder = _json.make_encoder(
+            None, self._encode_obj, _json.encode_basestring, None, ":", ",", False, False, True
+        )
+
+    def encode(self, obj: Any) -> bytes:
+        return "".join(self._encoder(obj, 0)).encode("utf8")
 
 
 class PeriodAsText(Transcoding):
