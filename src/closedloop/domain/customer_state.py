@@ -103,10 +103,12 @@ def _take(held: Lots, taken: Mapping[str, int]) -> None:
 
 @attrs.define
 class Year:
-    """The purchases of the 12 months up to the latest, by day, and their exact sum."""
+    """The purchases of the 12 months up to the latest, by day, their exact sum, and their
+    days (searched in C: a key function would be called for every comparison)."""
 
     purchases: list[Purchase]
     spend: Decimal
+    days: list[date] = attrs.field(eq=False)
 
 
 class RecentPurchases(Packed[Year]):
@@ -117,7 +119,9 @@ class RecentPurchases(Packed[Year]):
     @classmethod
     def _build(cls, rows: list[Row]) -> Year:
         purchases = [p if isinstance(p, Purchase) else purchase_of(p) for p in rows]
-        return Year(purchases, exact_sum(p.amount.amount for p in purchases))
+        return Year(
+            purchases, exact_sum(p.amount.amount for p in purchases), [p.on for p in purchases]
+        )
 
     @classmethod
     def _rows(cls, value: Year) -> list[Row]:
@@ -125,7 +129,7 @@ class RecentPurchases(Packed[Year]):
 
     @classmethod
     def _copy(cls, value: Year) -> Year:
-        return Year(list(value.purchases), value.spend)
+        return Year(list(value.purchases), value.spend, list(value.days))
 
     def add(self, purchase: Purchase, latest: date) -> None:
         """``purchase`` recorded, ``latest`` the latest purchase day since: those a year or
@@ -136,12 +140,12 @@ class RecentPurchases(Packed[Year]):
         """R-C4: spend and number of purchases in the 12 months up to ``today``."""
         year = self.value
         purchases, start = year.purchases, today - YEAR
-        if not purchases or start < purchases[0].on <= purchases[-1].on <= today:
-            return year.spend, len(purchases)  # every one of them (the usual case)
-        if purchases[-1].on > today:  # an earlier day (time travel): summed
+        if purchases and year.days[-1] > today:  # an earlier day (time travel): summed
             recent = [p for p in purchases if start < p.on <= today]
             return exact_sum(p.amount.amount for p in recent), len(recent)
-        aged = bisect.bisect_right(purchases, start, key=_day)
+        aged = bisect.bisect_right(year.days, start)
+        if not aged:  # the usual case: all of them
+            return year.spend, len(purchases)
         older = exact_sum(p.amount.amount for p in purchases[:aged])
         return EXACT.subtract(year.spend, older), len(purchases) - aged
 
@@ -157,19 +161,13 @@ class RecentPurchases(Packed[Year]):
 
 def _add(year: Year, change: tuple[Purchase, date]) -> None:
     purchase, latest = change
-    purchases = year.purchases
-    if not purchases or purchases[-1].on <= purchase.on:  # in order of day, as usual
-        purchases.append(purchase)
-    else:
-        bisect.insort(purchases, purchase, key=_day)
+    purchases, days = year.purchases, year.days
+    at = bisect.bisect_right(days, purchase.on)  # after those of the same day
+    purchases.insert(at, purchase)
+    days.insert(at, purchase.on)
     year.spend = EXACT.add(year.spend, purchase.amount.amount)
-    start = latest - YEAR
-    if purchases[0].on <= start:
-        aged = bisect.bisect_right(purchases, start, key=_day)
+    aged = bisect.bisect_right(days, latest - YEAR)
+    if aged:
         older = exact_sum(p.amount.amount for p in purchases[:aged])
         year.spend = EXACT.subtract(year.spend, older)
-        del purchases[:aged]
-
-
-def _day(purchase: Purchase) -> date:
-    return purchase.on
+        del purchases[:aged], days[:aged]
