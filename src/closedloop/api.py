@@ -13,7 +13,7 @@ from eventsourcing.persistence import PersistenceError
 
 import closedloop.application.commands  # noqa: F401  (fills the catalogue)
 from closedloop.adapters.store import open_store, store_url
-from closedloop.application.bulk import RowOutcome, run_rows
+from closedloop.application.bulk import Retained, RowOutcome, run_rows
 from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
 from closedloop.application.dispatcher import Dispatcher
@@ -106,6 +106,7 @@ class ClosedLoop:
             self._store, self.policy, self.clock, catalogue, group_commit=group
         )
         self._views = Views(self._store)
+        self._retained = Retained()  # what imports saved, for the next batches and imports
 
     # --- commands ----------------------------------------------------------------------------
 
@@ -142,9 +143,11 @@ class ClosedLoop:
 
         Yields each row's outcome: its result, or the error that refused it (a refused row
         records nothing). Raises ``NotAuthorised`` before any row when ``actor`` may not.
+        What the imports saved is kept for the next ones (``bulk.Retained``): customers
+        imported, then their purchases, are not loaded again.
         """
         try:
-            yield from run_rows(self._dispatcher, command, actor, rows, batch_size)
+            yield from run_rows(self._dispatcher, command, actor, rows, batch_size, self._retained)
         except PersistenceError as error:
             raise StoreUnavailable(f"{command}: the store failed: {error}") from None
 

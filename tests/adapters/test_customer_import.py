@@ -207,3 +207,29 @@ def test_a_purchase_recorded_by_another_writer_between_batches_is_not_lost(
     view = loop.customer("C-1")
     assert view["total_spend"].amount == 350
     assert view["points"]["earned"] == 350
+
+
+def test_customers_an_import_saved_are_not_loaded_again_by_the_next_and_a_change_between_stays(
+    loop: ClosedLoop, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Customers imported, then their purchases: the second import takes the customers the
+    first saved (no load); a purchase recorded in between makes its batch load afresh, and
+    neither purchase is lost."""
+    people, _ = files(tmp_path)
+    list(import_csv(loop, "customers", people, LI))
+    loads: list[object] = []
+    load = UnitOfWork._load
+
+    def counted(uow: UnitOfWork, agg_id: Any) -> Any:
+        loads.append(agg_id)
+        return load(uow, agg_id)
+
+    monkeypatch.setattr(UnitOfWork, "_load", counted)
+    rows = [{"customer": ref, "order": f"A-{ref}", "amount": "10.00 CNY"} for ref in ("C-1", "C-5")]
+    assert [o.error for o in loop.execute_rows("customer.record_purchase", LI, rows)] == [None] * 2
+    assert loads == []
+    buy(loop, order="O-other", amount="50.00 CNY")  # C-1, by another command
+    rows = [{"customer": "C-1", "order": "B-1", "amount": "20.00 CNY"}]
+    assert [o.error for o in loop.execute_rows("customer.record_purchase", LI, rows)] == [None]
+    assert loop.customer("C-1")["total_spend"].amount == 80
+    assert loop.customer("C-5")["total_spend"].amount == 10

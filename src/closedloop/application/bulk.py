@@ -5,17 +5,20 @@ once, R-G2), but a batch of rows shares one unit of work and one save. A refused
 nothing (R-G4): rules are checked before events are triggered, and a row refused after it
 changed something makes the batch start again without it. A lost race re-runs the batch.
 
-Between batches the run keeps what it saved (:class:`Retained`): a later batch takes those
-aggregates as saved, without the cache's fast-forward query or a private copy. Another
-writer may have changed one meanwhile; the events this run adds to it then take versions
-already stored, so the save fails and the batch runs again on freshly loaded state: a lost
-race still conflicts, nothing is lost. (An aggregate a batch only reads is not checked that
-way, as in any command; the import commands change what they decide on.)
+Between batches, and between the runs given the same :class:`Retained` (a ``ClosedLoop``
+gives its own to every import: customers imported, then their purchases), what was saved
+is kept: a later batch takes those aggregates as saved, without loading them again or a
+private copy. Another writer may have changed one meanwhile; the events the batch adds to
+it then take versions already stored, so the save fails and the batch runs again on freshly
+loaded state: a lost race still conflicts, nothing is lost. (An aggregate a batch only
+reads is not checked that way, as in any command; the import commands change what they
+decide on.)
 """
 
 from __future__ import annotations
 
 import itertools
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from typing import Any
@@ -33,7 +36,7 @@ from closedloop.domain.base import LoopAggregate
 from closedloop.domain.errors import ClosedLoopError, ConcurrencyConflict
 from closedloop.domain.policy import Policy
 
-#: Aggregates a run keeps between its batches (the least recently saved go first).
+#: Aggregates kept between batches (the least recently saved go first).
 RETAINED = 2_000
 
 
@@ -52,34 +55,42 @@ def run_rows(
     actor: Actor,
     rows: Iterable[Mapping[str, Any]],
     batch_size: int = 500,
+    retained: Retained | None = None,
 ) -> Iterator[RowOutcome]:
-    """Run ``name`` once per row, ``batch_size`` rows per save; outcomes in row order."""
+    """Run ``name`` once per row, ``batch_size`` rows per save; outcomes in row order.
+    ``retained``: what earlier runs saved (default: nothing, and kept for this run only)."""
     command = dispatcher.catalogue[name]
     dispatcher.authorise(actor, command)
     numbered = enumerate(rows)
-    retained = Retained()
+    retained = Retained() if retained is None else retained
     while chunk := list(itertools.islice(numbered, batch_size)):
         yield from _run_batch(dispatcher, command, actor, chunk, retained)
 
 
 class Retained:
-    """The aggregates a run saved, as saved, for its later batches; at most ``RETAINED``."""
+    """The aggregates batches saved, as saved, for later batches; at most ``RETAINED``.
+
+    Each is taken by one batch at a time (imports in several threads share it safely).
+    """
 
     def __init__(self) -> None:
         self._aggregates: dict[UUID, LoopAggregate] = {}
+        self._lock = threading.Lock()
 
     def take(self, agg_id: UUID) -> LoopAggregate | None:
         """The aggregate, no longer retained: a batch that fails drops what it took."""
-        return self._aggregates.pop(agg_id, None)
+        with self._lock:
+            return self._aggregates.pop(agg_id, None)
 
     def keep(self, aggregates: Iterable[LoopAggregate]) -> None:
         """Aggregates just saved (so without pending events)."""
-        for aggregate in aggregates:
-            self._aggregates.pop(aggregate.id, None)
-            self._aggregates[aggregate.id] = aggregate
-        excess = max(0, len(self._aggregates) - RETAINED)
-        for agg_id in list(itertools.islice(self._aggregates, excess)):
-            del self._aggregates[agg_id]
+        with self._lock:
+            for aggregate in aggregates:
+                self._aggregates.pop(aggregate.id, None)
+                self._aggregates[aggregate.id] = aggregate
+            excess = max(0, len(self._aggregates) - RETAINED)
+            for agg_id in list(itertools.islice(self._aggregates, excess)):
+                del self._aggregates[agg_id]
 
 
 class BatchUnitOfWork(UnitOfWork):
