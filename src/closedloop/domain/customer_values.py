@@ -120,7 +120,8 @@ class PointsLot:
     source: str
 
 
-#: A lot or a purchase as a row of plain values, in a snapshot (see ``Customer.Snapshot``).
+#: A lot or a purchase as a row of plain values: packed in snapshots (``customer_state``), and a
+#: lot in the event that earned it (``LotAsRow``).
 Row = list[str | int]
 
 

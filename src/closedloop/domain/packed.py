@@ -96,7 +96,8 @@ class Packed(Generic[V]):
         still packed then, the queue read was complete (``value`` sets it before emptying
         the queue), should another thread unpack meanwhile."""
         pending, value = list(self._pending), self._value
-        clone = type(self)(self._packed)
+        clone = object.__new__(type(self))  # not __init__: it would build an empty value
+        clone._packed = self._packed
         clone._value = None if value is None else self._copy(value)
         clone._pending = pending if value is None else []
         return clone
