@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 from closedloop import Actor, ClosedLoop
+from closedloop.domain.customer import Customer
 from tests.cast import LI
 
 PII = Actor("he.dpo", "He (data protection)", {"pii_reader"})
 PHONE = "13800138000"
 NAME = "张伟"
+
+
+def bare_customer(actor: Actor, at: datetime, id: UUID | None = None) -> Customer:
+    """A customer aggregate registered by ``actor`` at ``at`` with nothing but its id."""
+    return Customer.register(
+        id=id or uuid4(),
+        actor=actor,
+        at=at,
+        ref=None,
+        personal={},
+        source="",
+        owner_id=actor.id,
+        preferences=(),
+        referrer=None,
+    )
 
 
 def register(loop: ClosedLoop, ref: str = "C-1", **fields: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,7 +16,7 @@ from closedloop.domain.customer import Customer, referral_chain
 from closedloop.domain.customer_values import Channel, PointsLot, Purpose, taken_from
 from closedloop.domain.policy import CustomerPolicy
 from tests.cast import LI
-from tests.customer_scenario import register
+from tests.customer_scenario import bare_customer, register
 
 AT = datetime(2026, 1, 5, 9, tzinfo=UTC)
 ACTOR = Actor("li.marketer")
@@ -24,17 +24,7 @@ POLICY = CustomerPolicy(points_valid_days=60)
 
 
 def customer(id: UUID | None = None) -> Customer:
-    return Customer.register(
-        id=id or uuid4(),
-        actor=ACTOR,
-        at=AT,
-        ref=None,
-        personal={},
-        source="",
-        owner_id=ACTOR.id,
-        preferences=(),
-        referrer=None,
-    )
+    return bare_customer(ACTOR, AT, id)
 
 
 def replayed(aggregate: Customer) -> Customer:

@@ -11,7 +11,6 @@ import copy
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
 
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
 from hypothesis import given, settings
@@ -24,6 +23,7 @@ from closedloop.domain.customer_state import YEAR, PointsLots, RecentPurchases
 from closedloop.domain.customer_values import PointsLot, Purchase
 from closedloop.domain.money import exact_sum
 from closedloop.domain.policy import CustomerPolicy
+from tests.customer_scenario import bare_customer
 
 AT = datetime(2026, 1, 5, 9, tzinfo=UTC)
 ACTOR = Actor("li.marketer")
@@ -103,17 +103,7 @@ def test_R_C5_lots_taken_while_packed_are_what_taking_them_at_once_leaves(
 
 
 def customer() -> Customer:
-    return Customer.register(
-        id=uuid4(),
-        actor=ACTOR,
-        at=AT,
-        ref=None,
-        personal={},
-        source="",
-        owner_id=ACTOR.id,
-        preferences=(),
-        referrer=None,
-    )
+    return bare_customer(ACTOR, AT)
 
 
 steps = st.one_of(
