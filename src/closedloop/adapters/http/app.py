@@ -57,9 +57,9 @@ def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -
     return app
 
 
-def each_query_parameter_once(request: Request) -> None:
+async def each_query_parameter_once(request: Request) -> None:
     """``InvalidInput`` (422) for a query parameter given twice: FastAPI would silently
-    keep one of the values."""
+    keep one of the values. (Asynchronous: it never blocks, so it needs no thread.)"""
     names = [name for name, _ in request.query_params.multi_items()]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from closedloop.adapters.http.auth import Authenticator
 from closedloop.adapters.http.errors import error_responses
 from closedloop.adapters.jsonable import jsonable
 from closedloop.api import ClosedLoop
@@ -40,7 +41,7 @@ class CommandInfo(BaseModel):
     summary: str
 
 
-def add_command_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Actor]) -> None:
+def add_command_routes(app: FastAPI, loop: ClosedLoop, actor: Authenticator) -> None:
     for command in loop.commands():
         app.add_api_route(
             f"/commands/{command.name}",
@@ -74,9 +75,7 @@ def add_command_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Acto
     )
 
 
-def _endpoint(
-    loop: ClosedLoop, command: Command, actor: Callable[..., Actor]
-) -> Callable[..., Any]:
+def _endpoint(loop: ClosedLoop, command: Command, actor: Authenticator) -> Callable[..., Any]:
     def run(
         args: Input,
         who: Annotated[Actor, Depends(actor)],
