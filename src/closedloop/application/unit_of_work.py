@@ -10,9 +10,12 @@ transaction (``group_commit``) and, when that fails, each again on its own.
 from __future__ import annotations
 
 import copy
+import types
+import typing
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from enum import Enum
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -227,14 +230,15 @@ def _copied(value: Any) -> Any:
     if kind is set:
         members = value.copy()
         return members if _all_values(members) else {_copied(item) for item in members}
-    return value if _is_value(value) else copy.deepcopy(value)
+    return value if _value_type(kind) or _is_value(value) else copy.deepcopy(value)
 
 
 def _all_values(items: Collection[Any]) -> bool:
-    """Whether every item is a value (``_is_value``), tested in C for the whole container
-    at once: a customer holds thousands of orders, lots and purchases."""
+    """Whether every item is a value (``_is_value``): by its type's declaration when it has
+    one (``_value_type``), else hashed in C for the whole container at once — a customer
+    holds thousands of orders, lots and purchases, a target every measurement."""
     types = set(map(type, items))
-    if types <= _IMMUTABLE:
+    if types <= _IMMUTABLE or all(map(_value_type, types)):
         return True
     if any(kind.__hash__ is _IDENTITY_HASH for kind in types):
         return False
@@ -246,6 +250,46 @@ def _all_values(items: Collection[Any]) -> bool:
 
 
 _IDENTITY_HASH: Any = object.__hash__
+
+
+def _value_type(kind: type) -> bool:
+    """Whether every instance of ``kind`` is a value by the class's declaration: an
+    immutable builtin, an enum, or an ``attrs`` class hashed by value (frozen: a mutable
+    ``attrs`` class is unhashable) whose fields are all declared as values.
+
+    Decided once per class, so a list of a thousand measurements is not hashed item by item
+    on every command (``_is_value`` decides for one object by hashing it).
+    """
+    known = _VALUE_TYPES.get(kind)
+    if known is None:
+        known = _VALUE_TYPES[kind] = _declared_value(kind)
+    return known
+
+
+_VALUE_TYPES: dict[type, bool] = {}
+
+
+def _declared_value(kind: type) -> bool:
+    if kind in _IMMUTABLE or issubclass(kind, Enum):
+        return True
+    if not attrs.has(kind) or kind.__hash__ in (None, _IDENTITY_HASH):
+        return False
+    try:
+        declared = typing.get_type_hints(kind)
+    except (NameError, TypeError):  # an annotation that does not resolve: decide by hashing
+        return False
+    return all(_value_annotation(declared.get(field.name)) for field in attrs.fields(kind))
+
+
+def _value_annotation(annotation: Any) -> bool:
+    """Whether a field declared as ``annotation`` holds only values: a value type, an
+    optional or a union of them, or a tuple or frozenset of them."""
+    if isinstance(annotation, type):
+        return _value_type(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, tuple, frozenset):
+        return all(arg is Ellipsis or _value_annotation(arg) for arg in typing.get_args(annotation))
+    return False
 
 
 def _is_value(value: Any) -> bool:
