@@ -394,6 +394,7 @@ def serving(url: str, workers: int, group_commit: bool, folder: Path) -> Iterato
         "--workers",
         str(workers),
         "--group-commit" if group_commit else "--no-group-commit",
+        "--no-access-log",  # a line per request costs the worker CPU; errors are still logged
     ]
     log = (folder / f"serve-{workers}-{group_commit}.log").open("w")
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
