@@ -82,14 +82,7 @@ def _endpoint(loop: ClosedLoop, command: Command, actor: Authenticator) -> Calla
         expected_version: ExpectedVersion = None,
         idempotency_key: IdempotencyKey = None,
     ) -> JSONResponse:
-        result = loop.execute(
-            command.name,
-            who,
-            args,
-            expected_version=expected_version,
-            request_id=idempotency_key,
-        )
-        return JSONResponse(jsonable(result))
+        return answer(loop, command, who, args, expected_version, idempotency_key)
 
     signature = inspect.signature(run)
     body = signature.parameters["args"].replace(annotation=command.input)
@@ -98,3 +91,19 @@ def _endpoint(loop: ClosedLoop, command: Command, actor: Authenticator) -> Calla
     )
     run.__doc__ = command.summary
     return run
+
+
+def answer(
+    loop: ClosedLoop,
+    command: Command,
+    who: Actor,
+    args: Input,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    """A command's answer, through its route or the fast path (``fast``): its result as
+    JSON; a refusal raises, for the app's error handlers."""
+    result = loop.execute(
+        command.name, who, args, expected_version=expected_version, request_id=idempotency_key
+    )
+    return JSONResponse(jsonable(result))
