@@ -88,7 +88,7 @@ class BatchUnitOfWork(UnitOfWork):
     def __init__(
         self, store: EventStoreApp, policy: Policy, now: datetime, retained: Retained
     ) -> None:
-        super().__init__(store, policy, now)
+        super().__init__(store, policy, now, fresh=True)  # what it did not save, from the store
         self.retained = retained
 
     def _load(self, agg_id: UUID) -> LoopAggregate:

@@ -29,12 +29,30 @@ def save_changes(
     """What ``store.save(*aggregates, *events)`` does, in the same order; a lost race
     raises the library's ``IntegrityError`` and records nothing."""
     processing: ProcessingEvent[UUID] = ProcessingEvent()
+    aggregates = list(aggregates)
     for aggregate in aggregates:
         processing.events.extend(aggregate.collect_events())
         processing.aggregates[aggregate.id] = aggregate
     processing.events.extend(events)
     recordings = store._record(processing)
+    _cache(store, aggregates)
     store._take_snapshots(processing)
     store._notify(recordings)
     store.notify(processing.events)
     return recordings
+
+
+def _cache(store: EventStoreApp, aggregates: Iterable[LoopAggregate]) -> None:
+    """Keep each saved aggregate in the cache, as the library does when it does not
+    fast-forward, so the next command of this process finds its state there (see
+    ``UnitOfWork``); an older version never replaces a newer one."""
+    cache = store.repository.cache
+    if cache is None or not store.repository.fastforward:
+        return  # the library's ``_record`` did it, or there is no cache
+    for aggregate in aggregates:
+        try:
+            cached = cache.get(aggregate.id)
+        except KeyError:
+            cached = None
+        if cached is None or cached.version < aggregate.version:
+            cache.put(aggregate.id, aggregate)

@@ -16,12 +16,13 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.persistence import IntegrityError
 
 from closedloop.application.listing import listed
 from closedloop.application.saving import save_changes
@@ -32,6 +33,11 @@ from closedloop.domain.ids import aggregate_id
 from closedloop.domain.policy import Policy
 
 A = TypeVar("A", bound=LoopAggregate)
+
+
+class MovedOn(IntegrityError):
+    """An aggregate a command read as cached has moved on in the store: run it again on
+    fresh state (a lost race, but not the caller's: no ``expected_version`` conflict)."""
 
 
 @attrs.frozen
@@ -65,17 +71,34 @@ def save_staged(store: EventStoreApp, staged: Iterable[Staged]) -> int:
 
 
 class UnitOfWork:
+    """What one command loads and changes.
+
+    An aggregate this process has cached (every save keeps its aggregates there) is taken
+    as cached, without asking the store whether another process moved it on: one read
+    less per command, most of a command's own CPU. Staleness cannot slip through: an
+    aggregate the command changes is saved at its next version, which the store refuses
+    when that version exists (a lost race: the command runs again); one it only read is
+    checked against the store before the save (``stage`` raises ``MovedOn``); a refusal
+    is only final when nothing it was decided on has moved on (``moved_on``). With
+    ``fresh``, every aggregate is brought up to date from the store as it is loaded.
+    """
+
     def __init__(
         self,
         store: EventStoreApp,
         policy: Policy,
         now: datetime,
         expected_version: int | None = None,
+        *,
+        fresh: bool = False,
     ) -> None:
         self.store = store
         self.policy = policy
         self.now = now
         self._expected_version = expected_version
+        self._fresh = fresh
+        #: Aggregates taken from the cache as they were, with their version then.
+        self._as_cached: dict[UUID, int] = {}
         self._seen: dict[UUID, LoopAggregate] = {}
         self._new: dict[UUID, LoopAggregate] = {}
         #: Each aggregate handed out or added, with its pending events then (see ``mark``).
@@ -96,10 +119,12 @@ class UnitOfWork:
             return self._handing(self._checked(cls, self._new[agg_id], ref))
         try:
             aggregate = self._load(agg_id)
+            is_subject = not self._seen and self._expected_version is not None
+            if is_subject and aggregate.version != self._expected_version:
+                aggregate = self._load_fresh(agg_id)  # the caller may have seen a newer one
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.KIND} {ref}") from None
         checked = self._checked(cls, aggregate, ref)
-        is_subject = not self._seen and self._expected_version is not None
         if is_subject and checked.version != self._expected_version:
             raise ConcurrencyConflict(
                 f"{cls.KIND} {ref} is at version {checked.version}, "
@@ -109,7 +134,22 @@ class UnitOfWork:
         return self._handing(checked)
 
     def _load(self, agg_id: UUID) -> LoopAggregate:
-        """The stored aggregate as this unit of work's own copy (``AggregateNotFoundError``)."""
+        """The aggregate as this unit of work's own copy: as cached, unless ``fresh`` or
+        not cached (``AggregateNotFoundError``)."""
+        cache = self.store.repository.cache
+        if cache is not None and not self._fresh:
+            try:
+                cached = cast("LoopAggregate", cache.get(agg_id))
+            except KeyError:
+                pass
+            else:
+                self._as_cached[agg_id] = cached.version
+                return private_copy(cached)
+        return self._load_fresh(agg_id)
+
+    def _load_fresh(self, agg_id: UUID) -> LoopAggregate:
+        """The aggregate as the store has it now, as this unit of work's own copy."""
+        self._as_cached.pop(agg_id, None)
         repository = self.store.repository
         aggregate: LoopAggregate = repository.get(
             agg_id, projector_func=replay_onto, deepcopy_from_cache=False
@@ -171,11 +211,32 @@ class UnitOfWork:
             for a in (*self._new.values(), *self._seen.values(), *self._unlisted)
             if a.pending_events
         ]
+        self._check_read_only()
         if not changed:
             return None
         events = [event for aggregate in changed for event in aggregate.collect_events()]
         new = [(aggregate.KIND, aggregate.id) for aggregate in self._new.values()]
         return Staged(events, changed, new, self.now)
+
+    def _check_read_only(self) -> None:
+        """``MovedOn`` when an aggregate this command only read, as cached, has moved on
+        in the store: its rules were checked on an older state."""
+        for agg_id, version in self._as_cached.items():
+            if not self._seen[agg_id].pending_events and self._newer(agg_id, version):
+                raise MovedOn(f"{self._seen[agg_id].KIND} {agg_id} moved on since it was cached")
+
+    def moved_on(self) -> bool:
+        """Whether any aggregate taken as cached has moved on in the store since."""
+        return any(self._newer(agg_id, version) for agg_id, version in self._as_cached.items())
+
+    def refresh(self) -> None:
+        """After a lost race: bring what this command loaded up to date in the cache, so
+        the next command of this process starts from the store's state."""
+        for agg_id in self._seen:
+            self.store.repository.get(agg_id, projector_func=replay_onto, deepcopy_from_cache=False)
+
+    def _newer(self, agg_id: UUID, version: int) -> bool:
+        return bool(self.store.events.get(agg_id, gt=version, limit=1))
 
     def commit(self) -> int:
         """Save every change in one transaction; a lost race raises ``IntegrityError``."""
