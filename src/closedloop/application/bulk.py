@@ -117,7 +117,7 @@ def _run_batch(
         if results is None:  # a row changed something before it was refused: again without it
             continue
         try:
-            uow.commit()
+            uow.commit(cache=False)  # retained, and changed by the next batch
         except IntegrityError:
             if attempt >= dispatcher.max_attempts:
                 conflict = ConcurrencyConflict(

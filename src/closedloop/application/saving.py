@@ -25,9 +25,12 @@ def save_changes(
     store: EventStoreApp,
     aggregates: Iterable[LoopAggregate],
     events: Iterable[DomainEventProtocol[UUID]] = (),
+    *,
+    cache: bool = True,
 ) -> list[Recording[UUID]]:
-    """What ``store.save(*aggregates, *events)`` does, in the same order; a lost race
-    raises the library's ``IntegrityError`` and records nothing."""
+    """What ``store.save(*aggregates, *events)`` does, in the same order, and the saved
+    aggregates kept in the cache (unless ``cache`` is off: a caller that goes on changing
+    them); a lost race raises the library's ``IntegrityError`` and records nothing."""
     processing: ProcessingEvent[UUID] = ProcessingEvent()
     aggregates = list(aggregates)
     for aggregate in aggregates:
@@ -35,7 +38,8 @@ def save_changes(
         processing.aggregates[aggregate.id] = aggregate
     processing.events.extend(events)
     recordings = store._record(processing)
-    _cache(store, aggregates)
+    if cache:
+        _cache(store, aggregates)
     store._take_snapshots(processing)
     store._notify(recordings)
     store.notify(processing.events)

@@ -53,7 +53,7 @@ class Staged:
     now: datetime
 
 
-def save_staged(store: EventStoreApp, staged: Iterable[Staged]) -> int:
+def save_staged(store: EventStoreApp, staged: Iterable[Staged], *, cache: bool = True) -> int:
     """Save the changes of every ``staged`` command in one transaction, with the listing
     events of their new aggregates (numbered across all of them); the events recorded.
 
@@ -67,7 +67,7 @@ def save_staged(store: EventStoreApp, staged: Iterable[Staged]) -> int:
     listings = [event for kind, new in by_kind.items() for event in listed(store, kind, new)]
     events = [event for command in commands for event in command.events]
     aggregates = [aggregate for command in commands for aggregate in command.aggregates]
-    return len(save_changes(store, aggregates, [*events, *listings]))
+    return len(save_changes(store, aggregates, [*events, *listings], cache=cache))
 
 
 class UnitOfWork:
@@ -238,10 +238,11 @@ class UnitOfWork:
     def _newer(self, agg_id: UUID, version: int) -> bool:
         return bool(self.store.events.get(agg_id, gt=version, limit=1))
 
-    def commit(self) -> int:
-        """Save every change in one transaction; a lost race raises ``IntegrityError``."""
+    def commit(self, *, cache: bool = True) -> int:
+        """Save every change in one transaction; a lost race raises ``IntegrityError``.
+        ``cache`` off: the saved aggregates stay out of the cache (``save_changes``)."""
         staged = self.stage()
-        return 0 if staged is None else save_staged(self.store, [staged])
+        return 0 if staged is None else save_staged(self.store, [staged], cache=cache)
 
 
 def replay_onto(aggregate: Any, events: Iterable[CanMutateAggregate[UUID]]) -> Any:
