@@ -149,7 +149,7 @@ def test_two_commands_of_a_batch_on_one_aggregate_the_loser_is_retried_the_rest_
     assert saves.calls == [(2, 2, True), (1, 1, True)]
 
 
-def test_a_command_kept_out_of_its_batch_by_a_clash_commits_when_the_earlier_one_fails(
+def test_R_G4_a_command_kept_out_of_its_batch_by_a_clash_commits_when_the_earlier_one_fails(
     grouped: ClosedLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     approved_revenue_target(grouped)
