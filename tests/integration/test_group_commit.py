@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from closedloop import (
     Batching,
@@ -374,3 +374,28 @@ def test_a_batch_takes_at_most_max_batch_commands_the_rest_lead_the_next(
 
         assert all(isinstance(o, dict) for o in outcomes), outcomes
         assert sorted(commands for commands, _ in saves.committed) == [1, 2, 2]
+
+
+def test_R_G4_a_command_staged_on_a_version_committed_since_fails_without_a_transaction(
+    grouped: ClosedLoop, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staged while an earlier batch wrote the same aggregate: the cache shows its version
+    taken, so it cannot fail the batch it would have joined."""
+    approved_revenue_target(grouped)
+    staged = []
+    for value in ("1", "2"):  # both on version 3, as two threads would have staged them
+        uow = UnitOfWork(grouped._store, grouped.policy, clock.now())
+        uow.get(Target, "REV-2026").record_actual(
+            LI, clock.now(), Decimal(value), clock.now().date(), "ERP"
+        )
+        staged.append(uow.stage())
+    saves = Saves(monkeypatch)
+    group = grouped._dispatcher.group_commit
+    assert group is not None
+
+    group.save(staged[0])
+    with pytest.raises(IntegrityError):
+        group.save(staged[1])
+
+    assert saves.calls == [(1, 1, True)]  # no transaction for the second
+    assert recorded(grouped) == [Decimal(1)]

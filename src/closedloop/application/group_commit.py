@@ -10,12 +10,13 @@ in one transaction.
 Each command stays all or nothing for itself. Two commands of a batch that add the same
 version of one aggregate (both staged on the state before either) cannot both commit: the
 later one is kept out of the batch, and loses its race for certain once the earlier one
-committed (the store's unique key), without a transaction of its own; it is retried by the
-dispatcher on fresh state. When the batch's transaction fails all the same (another process
-first, one command's events that cannot be stored), every command is saved again on its
-own, so only the ones that fail that way see their error. A store that cannot be reached
-fails every command of the batch at once: saving each on its own would only wait for the
-same timeout once per command.
+committed (the store's unique key), without a transaction of its own; so does one whose
+version the cache shows committed already (an earlier batch wrote it while this command
+was being handled). Either is retried by the dispatcher on fresh state. When the batch's
+transaction fails all the same (another process first, one command's events that cannot
+be stored), every command is saved again on its own, so only the ones that fail that way
+see their error. A store that cannot be reached fails every command of the batch at once:
+saving each on its own would only wait for the same timeout once per command.
 """
 
 from __future__ import annotations
@@ -174,13 +175,35 @@ class GroupCommit:
         if not entries:
             return
         first, later = _apart(entries)
-        self._save_together(first)
+        for entry in first:
+            if self._taken(entry):
+                entry.error = IntegrityError("a command saved before changed it first")
+        self._save_together([entry for entry in first if entry.error is None])
         for entry, winners in later:
             if any(winner.error is None for winner in winners):
                 entry.error = IntegrityError("a command of the same batch changed it first")
         self._write([entry for entry, _ in later if entry.error is None])
 
+    def _taken(self, entry: _Entry) -> bool:
+        """Whether a version ``entry`` adds is one the cache already holds: the cache holds
+        only committed states (every save of this process puts its aggregates there), so
+        that command would fail the whole batch's transaction (staged while an earlier
+        batch wrote the same aggregate)."""
+        cache = self.store.repository.cache
+        if cache is None:
+            return False
+        for event in entry.staged.events:
+            try:
+                cached = cache.get(event.originator_id)
+            except KeyError:
+                continue
+            if cached.version >= event.originator_version:
+                return True
+        return False
+
     def _save_together(self, entries: list[_Entry]) -> None:
+        if not entries:
+            return
         try:
             save_staged(self.store, [entry.staged for entry in entries])
             return
