@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
-from closedloop import ClosedLoop, ConcurrencyConflict, FixedClock
+from closedloop import ClosedLoop, ConcurrencyConflict, FixedClock, NotFound
 from closedloop.application.unit_of_work import MovedOn, UnitOfWork
+from closedloop.domain.activity import Activity
 from closedloop.domain.target import Target
 from tests.cast import CFO, HEAD, LI
 from tests.conftest import PG_URL
@@ -129,3 +130,16 @@ def test_an_aggregate_only_read_that_moved_on_makes_the_unit_of_work_run_again(
     assert fresh.get(Target, "REV-2026").version == 4
     assert not fresh.moved_on()
     assert fresh.stage() is None
+
+
+def test_a_cached_aggregate_refused_as_it_was_handed_out_is_not_checked_at_the_save(
+    two: tuple[ClosedLoop, ClosedLoop], clock: FixedClock
+) -> None:
+    here, _ = two
+    approved_revenue_target(here)
+    target_id = here.reader().get(Target, "REV-2026").id
+    uow = UnitOfWork(here._store, here.policy, clock.now())
+
+    with pytest.raises(NotFound):
+        uow.get(Activity, target_id)  # cached, but not an activity
+    assert uow.stage() is None

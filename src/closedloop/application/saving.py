@@ -5,7 +5,8 @@
 members, which cost a third of a large batch's save. A unit of work knows what it holds
 (aggregates with pending events, and listing events), so it hands them over sorted and the
 library does the rest exactly as in ``save``: its mapper and recorder (one transaction),
-its cache, its snapshots, and its notification hooks.
+its cache, its snapshots, and its notification hooks. The saved aggregates are also kept
+in the cache, where the next command of this process takes them (``UnitOfWork``).
 """
 
 from __future__ import annotations

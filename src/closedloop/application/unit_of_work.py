@@ -222,8 +222,13 @@ class UnitOfWork:
         """``MovedOn`` when an aggregate this command only read, as cached, has moved on
         in the store: its rules were checked on an older state."""
         for agg_id, version in self._as_cached.items():
-            if not self._seen[agg_id].pending_events and self._newer(agg_id, version):
-                raise MovedOn(f"{self._seen[agg_id].KIND} {agg_id} moved on since it was cached")
+            aggregate = self._seen.get(agg_id)  # absent: refused as it was handed out
+            if (
+                aggregate is not None
+                and not aggregate.pending_events
+                and self._newer(agg_id, version)
+            ):
+                raise MovedOn(f"{aggregate.KIND} {agg_id} moved on since it was cached")
 
     def moved_on(self) -> bool:
         """Whether any aggregate taken as cached has moved on in the store since."""
