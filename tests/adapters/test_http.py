@@ -494,13 +494,17 @@ def test_import_closedloop_does_not_import_the_http_stack() -> None:
 
 
 @pytest.mark.slow
-def test_closedloop_serve_answers_a_command_over_a_real_socket(tmp_path: Path) -> None:
+@pytest.mark.parametrize("access_log", [True, False])
+def test_closedloop_serve_answers_a_command_over_a_real_socket(
+    tmp_path: Path, access_log: bool
+) -> None:
     auth = tmp_path / "auth.toml"
     auth.write_text(auth_toml(), encoding="utf-8")
     store = f"sqlite:///{tmp_path}/served.db"
     port = free_port()
     script = [sys.executable, "-m", "closedloop.adapters.cli.main"]
     options = ["--port", str(port), "--store", store, "--auth", str(auth)]
+    options += [] if access_log else ["--no-access-log"]
     server = subprocess.Popen(
         [*script, "serve", *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -527,6 +531,7 @@ def test_closedloop_serve_answers_a_command_over_a_real_socket(tmp_path: Path) -
     assert (shown.json()["ref"], shown.json()["value"]) == ("REV-2026", "12000000")
     assert refused.status_code == 401
     assert "Traceback" not in output
+    assert ('"POST /commands/target.create HTTP/1.1" 200' in output) is access_log, output
     with ClosedLoop(store) as loop:
         assert loop.target("REV-2026")["status"] == "draft"
 

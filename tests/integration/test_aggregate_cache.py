@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
+import closedloop.domain
 from closedloop import ClosedLoop, ConcurrencyConflict
-from closedloop.application.unit_of_work import private_copy
+from closedloop.application.unit_of_work import _value_type, private_copy
 from closedloop.domain.target import Measurement, Target
 from tests.cast import HEAD, LI
 from tests.scenario import approved_revenue_target, draft_revenue_target, quarters
@@ -123,6 +127,61 @@ def test_private_copy_tests_whole_containers_and_still_copies_one_mutable_item_a
     assert copied["frozen"] == values
     assert copied["frozen"] is not values
     assert copied["frozen"][0] is measurement  # shared, not copied
+
+
+@attrs.frozen
+class Tagged:
+    """Frozen and hashed by value, but declared with a list: not a value by declaration."""
+
+    name: str
+    tags: list[str]
+
+
+@attrs.frozen
+class Named:
+    name: str
+    aliases: tuple[str, ...]
+    note: str | None = None
+
+
+def test_a_class_is_a_value_by_declaration_only_when_frozen_with_value_fields() -> None:
+    assert _value_type(Measurement)
+    assert _value_type(Named)
+    assert not _value_type(Tagged)
+    assert not _value_type(Mutable)
+    assert not _value_type(list)
+
+
+def test_a_frozen_item_declared_with_a_list_is_still_copied_among_declared_values(
+    mem_loop: ClosedLoop,
+) -> None:
+    approved_revenue_target(mem_loop)
+    cached = mem_loop.reader().get(Target, "REV-2026")
+    named = Named("a", ("b",))
+    state = vars(cached)
+    state.update(values=[named] * 100, mixed=[named, Tagged("t", ["x"])])
+
+    copied = vars(private_copy(cached))
+    copied["mixed"][1].tags.append("y")
+
+    assert copied["values"] == state["values"]
+    assert copied["values"] is not state["values"]
+    assert copied["values"][0] is named  # shared, not copied
+    assert state["mixed"][1].tags == ["x"]
+
+
+def test_every_domain_class_that_is_a_value_by_declaration_is_frozen() -> None:
+    """What private copies share without copying must never change (R-G4: a refused
+    command leaves the cache as it was)."""
+    classes = [
+        kind
+        for module in pkgutil.iter_modules(closedloop.domain.__path__)
+        for kind in vars(importlib.import_module(f"closedloop.domain.{module.name}")).values()
+        if isinstance(kind, type) and attrs.has(kind)
+    ]
+    values = [kind for kind in classes if _value_type(kind)]
+    assert Measurement in values
+    assert all(attrs.inspect(kind).is_frozen for kind in values)
 
 
 def test_a_read_hands_out_a_copy_so_changing_it_leaves_the_cached_target_intact(

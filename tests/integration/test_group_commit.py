@@ -9,13 +9,14 @@ commit at once; a spy on the store's ``save`` counts the transactions and their 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
-from eventsourcing.persistence import OperationalError
+from eventsourcing.persistence import IntegrityError, OperationalError
 
 from closedloop import (
     Batching,
@@ -143,9 +144,46 @@ def test_two_commands_of_a_batch_on_one_aggregate_the_loser_is_retried_the_rest_
     assert sorted(recorded(grouped)) == [Decimal(1), Decimal(2)]
     assert grouped.reader().get(Target, "REV-2026").version == 5
     assert grouped.reader().get(Target, "OTHER").version == 1
-    assert saves.calls[0] == (3, 3, False)  # the batch: two of its commands clash
-    assert sorted(saves.calls[1:4]) == [(1, 1, False), (1, 1, True), (1, 1, True)]
-    assert saves.calls[4:] == [(1, 1, True)]  # the loser again, on fresh state
+    # The clash is seen before writing: the batch commits without the later of the two,
+    # which loses without a transaction and is saved again on fresh state.
+    assert saves.calls == [(2, 2, True), (1, 1, True)]
+
+
+def test_R_G4_a_command_kept_out_of_its_batch_by_a_clash_commits_when_the_earlier_one_fails(
+    grouped: ClosedLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    approved_revenue_target(grouped)
+    mapper = grouped._store.events.mapper
+    original = mapper.to_stored_event
+
+    def failing(event: Any) -> Any:
+        if getattr(event, "value", None) == Decimal(1):
+            raise ValueError("injected: this event cannot be stored")
+        return original(event)
+
+    monkeypatch.setattr(mapper, "to_stored_event", failing)
+    barrier = threading.Barrier(2, timeout=20)
+    local = threading.local()
+    original_stage = UnitOfWork.stage
+
+    def one_then_two(uow: UnitOfWork) -> Any:
+        """Both are handled before either joins the batch; the failing one joins first."""
+        if not getattr(local, "arrived", False):
+            local.arrived = True
+            barrier.wait()
+            if uow.loaded()[0].pending_events[0].value == Decimal(2):  # type: ignore[attr-defined]
+                time.sleep(0.1)
+        return original_stage(uow)
+
+    monkeypatch.setattr(UnitOfWork, "stage", one_then_two)
+    saves = Saves(monkeypatch)
+
+    outcomes = together(recording(grouped, "1"), recording(grouped, "2"))
+
+    assert isinstance(outcomes[0], ValueError), outcomes
+    assert isinstance(outcomes[1], dict), outcomes
+    assert recorded(grouped) == [Decimal(2)]
+    assert [(commands, ok) for commands, _, ok in saves.calls] == [(1, False), (1, True)]
 
 
 def test_a_loser_that_stated_its_expected_version_gets_a_conflict_the_rest_commit(
@@ -258,7 +296,9 @@ def test_request_records_share_their_commands_transaction_and_a_retry_records_no
     position = grouped.position()
     assert recording(grouped, "1", request_id="req-1")() == outcomes[1]
     assert grouped.position() == position
-    assert saves.calls[0] == (4, 8, False)  # each: its event and its request's record
+    # One commits its event and its request's record; the others, on the same target,
+    # clash with it and run again (the duplicate then finds the first one's record).
+    assert saves.calls[0] == (1, 2, True)
 
 
 def test_personal_data_keys_are_stored_before_the_grouped_events_that_need_them(
@@ -286,8 +326,6 @@ def test_batching_outside_its_bounds_is_invalid_input() -> None:
 
 
 def test_a_lone_command_does_not_wait_for_the_window(tmp_path: Path) -> None:
-    import time
-
     with ClosedLoop(f"sqlite:///{tmp_path}/one.db", group_commit=Batching(window=1)) as loop:
         approved_revenue_target(loop)
         started = time.monotonic()
@@ -336,3 +374,28 @@ def test_a_batch_takes_at_most_max_batch_commands_the_rest_lead_the_next(
 
         assert all(isinstance(o, dict) for o in outcomes), outcomes
         assert sorted(commands for commands, _ in saves.committed) == [1, 2, 2]
+
+
+def test_R_G4_a_command_staged_on_a_version_committed_since_fails_without_a_transaction(
+    grouped: ClosedLoop, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staged while an earlier batch wrote the same aggregate: the cache shows its version
+    taken, so it cannot fail the batch it would have joined."""
+    approved_revenue_target(grouped)
+    staged = []
+    for value in ("1", "2"):  # both on version 3, as two threads would have staged them
+        uow = UnitOfWork(grouped._store, grouped.policy, clock.now())
+        uow.get(Target, "REV-2026").record_actual(
+            LI, clock.now(), Decimal(value), clock.now().date(), "ERP"
+        )
+        staged.append(uow.stage())
+    saves = Saves(monkeypatch)
+    group = grouped._dispatcher.group_commit
+    assert group is not None
+
+    group.save(staged[0])
+    with pytest.raises(IntegrityError):
+        group.save(staged[1])
+
+    assert saves.calls == [(1, 1, True)]  # no transaction for the second
+    assert recorded(grouped) == [Decimal(1)]

@@ -99,7 +99,7 @@ class BatchUnitOfWork(UnitOfWork):
     def __init__(
         self, store: EventStoreApp, policy: Policy, now: datetime, retained: Retained
     ) -> None:
-        super().__init__(store, policy, now)
+        super().__init__(store, policy, now, fresh=True)  # what it did not save, from the store
         self.retained = retained
 
     def _load(self, agg_id: UUID) -> LoopAggregate:
@@ -128,7 +128,7 @@ def _run_batch(
         if results is None:  # a row changed something before it was refused: again without it
             continue
         try:
-            uow.commit()
+            uow.commit(cache=False)  # retained, and changed by the next batch
         except IntegrityError:
             if attempt >= dispatcher.max_attempts:
                 conflict = ConcurrencyConflict(

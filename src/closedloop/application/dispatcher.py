@@ -31,9 +31,14 @@ from closedloop.application.clock import Clock
 from closedloop.application.group_commit import Arrival, GroupCommit
 from closedloop.application.inputs import ActorIn, Input, invalid_input
 from closedloop.application.store import EventStoreApp
-from closedloop.application.unit_of_work import Staged, UnitOfWork, save_staged
+from closedloop.application.unit_of_work import MovedOn, Staged, UnitOfWork, save_staged
 from closedloop.domain.actor import Actor
-from closedloop.domain.errors import ConcurrencyConflict, InvalidInput, NotAuthorised
+from closedloop.domain.errors import (
+    ClosedLoopError,
+    ConcurrencyConflict,
+    InvalidInput,
+    NotAuthorised,
+)
 from closedloop.domain.policy import Policy
 from closedloop.domain.request import Request, request_key
 
@@ -69,14 +74,22 @@ class Dispatcher:
         self.authorise(who, command)
         key = None if request_id is None else request_key(who.id, _checked(request_id))
         fingerprint = "" if request_id is None else _fingerprint(data)
-        attempt = 1
+        attempt, fresh = 1, False
         while True:
             if key is not None and key in self.store.repository:
                 earlier: Request = self.store.repository.get(key)
                 return earlier.replayed(name, fingerprint)
             with self._arriving() as arrival:
-                uow = UnitOfWork(self.store, self.policy, self.clock.now(), expected_version)
-                result = command.handler(uow, who, data)
+                uow = UnitOfWork(
+                    self.store, self.policy, self.clock.now(), expected_version, fresh=fresh
+                )
+                try:
+                    result = command.handler(uow, who, data)
+                except ClosedLoopError:
+                    if fresh or not uow.moved_on():
+                        raise
+                    fresh = True  # refused on a cached state that has moved on: again
+                    continue
                 if request_id is not None:
                     uow.record(
                         Request.handled(
@@ -88,11 +101,15 @@ class Dispatcher:
                             result=result,
                         )
                     )
-                staged = uow.stage()
                 try:
+                    staged = uow.stage()
                     if staged is not None:
                         self._save(staged, arrival)
+                except MovedOn:
+                    fresh = True
                 except IntegrityError:
+                    fresh = True
+                    uow.refresh()
                     if key is not None and key in self.store.repository:
                         continue  # a concurrent duplicate was first: return what it recorded
                     if expected_version is not None or attempt >= self.max_attempts:

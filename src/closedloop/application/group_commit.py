@@ -7,12 +7,16 @@ for the commands still on their way in this process (less when none is left, or 
 is full), and while the batch before it writes, then saves every batched command's changes
 in one transaction.
 
-Each command stays all or nothing for itself: when the batch's transaction fails (two
-commands on one aggregate, another process first, one command's events that cannot be
-stored), every command is saved again on its own, so only the ones that fail that way see
-their error (a lost race is retried by the dispatcher on fresh state). A store that cannot
-be reached fails every command of the batch at once: saving each on its own would only
-wait for the same timeout once per command.
+Each command stays all or nothing for itself. Two commands of a batch that add the same
+version of one aggregate (both staged on the state before either) cannot both commit: the
+later one is kept out of the batch, and loses its race for certain once the earlier one
+committed (the store's unique key), without a transaction of its own; so does one whose
+version the cache shows committed already (an earlier batch wrote it while this command
+was being handled). Either is retried by the dispatcher on fresh state. When the batch's
+transaction fails all the same (another process first, one command's events that cannot
+be stored), every command is saved again on its own, so only the ones that fail that way
+see their error. A store that cannot be reached fails every command of the batch at once:
+saving each on its own would only wait for the same timeout once per command.
 """
 
 from __future__ import annotations
@@ -21,9 +25,10 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 import attrs
-from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
 
 from closedloop.application.store import EventStoreApp
 from closedloop.application.unit_of_work import Staged, save_staged
@@ -165,6 +170,40 @@ class GroupCommit:
         )
 
     def _write(self, entries: list[_Entry]) -> None:
+        """Save ``entries`` in one transaction; whoever clashes with an earlier entry waits
+        for that one's outcome."""
+        if not entries:
+            return
+        first, later = _apart(entries)
+        for entry in first:
+            if self._taken(entry):
+                entry.error = IntegrityError("a command saved before changed it first")
+        self._save_together([entry for entry in first if entry.error is None])
+        for entry, winners in later:
+            if any(winner.error is None for winner in winners):
+                entry.error = IntegrityError("a command of the same batch changed it first")
+        self._write([entry for entry, _ in later if entry.error is None])
+
+    def _taken(self, entry: _Entry) -> bool:
+        """Whether a version ``entry`` adds is one the cache already holds: the cache holds
+        only committed states (every save of this process puts its aggregates there), so
+        that command would fail the whole batch's transaction (staged while an earlier
+        batch wrote the same aggregate)."""
+        cache = self.store.repository.cache
+        if cache is None:
+            return False
+        for event in entry.staged.events:
+            try:
+                cached = cache.get(event.originator_id)
+            except KeyError:
+                continue
+            if cached.version >= event.originator_version:
+                return True
+        return False
+
+    def _save_together(self, entries: list[_Entry]) -> None:
+        if not entries:
+            return
         try:
             save_staged(self.store, [entry.staged for entry in entries])
             return
@@ -181,3 +220,20 @@ class GroupCommit:
                 save_staged(self.store, [entry.staged])
             except Exception as error:
                 entry.error = error
+
+
+def _apart(entries: list[_Entry]) -> tuple[list[_Entry], list[tuple[_Entry, list[_Entry]]]]:
+    """The entries that add no event an earlier one adds (by aggregate and version), and
+    each other entry with the earlier ones it clashes with."""
+    taken: dict[tuple[UUID, int], _Entry] = {}
+    first: list[_Entry] = []
+    later: list[tuple[_Entry, list[_Entry]]] = []
+    for entry in entries:
+        keys = [(event.originator_id, event.originator_version) for event in entry.staged.events]
+        winners = list({id(w): w for key in keys if (w := taken.get(key)) is not None}.values())
+        if winners:
+            later.append((entry, winners))
+        else:
+            taken.update(dict.fromkeys(keys, entry))
+            first.append(entry)
+    return first, later

@@ -10,15 +10,19 @@ transaction (``group_commit``) and, when that fails, each again on its own.
 from __future__ import annotations
 
 import copy
+import types
+import typing
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from enum import Enum
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 import attrs
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import CanMutateAggregate
+from eventsourcing.persistence import IntegrityError
 
 from closedloop.application.listing import listed
 from closedloop.application.saving import save_changes
@@ -29,6 +33,11 @@ from closedloop.domain.ids import aggregate_id
 from closedloop.domain.policy import Policy
 
 A = TypeVar("A", bound=LoopAggregate)
+
+
+class MovedOn(IntegrityError):
+    """An aggregate a command read as cached has moved on in the store: run it again on
+    fresh state (a lost race, but not the caller's: no ``expected_version`` conflict)."""
 
 
 @attrs.frozen
@@ -44,7 +53,7 @@ class Staged:
     now: datetime
 
 
-def save_staged(store: EventStoreApp, staged: Iterable[Staged]) -> int:
+def save_staged(store: EventStoreApp, staged: Iterable[Staged], *, cache: bool = True) -> int:
     """Save the changes of every ``staged`` command in one transaction, with the listing
     events of their new aggregates (numbered across all of them); the events recorded.
 
@@ -58,21 +67,38 @@ def save_staged(store: EventStoreApp, staged: Iterable[Staged]) -> int:
     listings = [event for kind, new in by_kind.items() for event in listed(store, kind, new)]
     events = [event for command in commands for event in command.events]
     aggregates = [aggregate for command in commands for aggregate in command.aggregates]
-    return len(save_changes(store, aggregates, [*events, *listings]))
+    return len(save_changes(store, aggregates, [*events, *listings], cache=cache))
 
 
 class UnitOfWork:
+    """What one command loads and changes.
+
+    An aggregate this process has cached (every save keeps its aggregates there) is taken
+    as cached, without asking the store whether another process moved it on: one read
+    less per command, most of a command's own CPU. Staleness cannot slip through: an
+    aggregate the command changes is saved at its next version, which the store refuses
+    when that version exists (a lost race: the command runs again); one it only read is
+    checked against the store before the save (``stage`` raises ``MovedOn``); a refusal
+    is only final when nothing it was decided on has moved on (``moved_on``). With
+    ``fresh``, every aggregate is brought up to date from the store as it is loaded.
+    """
+
     def __init__(
         self,
         store: EventStoreApp,
         policy: Policy,
         now: datetime,
         expected_version: int | None = None,
+        *,
+        fresh: bool = False,
     ) -> None:
         self.store = store
         self.policy = policy
         self.now = now
         self._expected_version = expected_version
+        self._fresh = fresh
+        #: Aggregates taken from the cache as they were, with their version then.
+        self._as_cached: dict[UUID, int] = {}
         self._seen: dict[UUID, LoopAggregate] = {}
         self._new: dict[UUID, LoopAggregate] = {}
         #: Each aggregate handed out or added, with its pending events then (see ``mark``).
@@ -93,10 +119,12 @@ class UnitOfWork:
             return self._handing(self._checked(cls, self._new[agg_id], ref))
         try:
             aggregate = self._load(agg_id)
+            is_subject = not self._seen and self._expected_version is not None
+            if is_subject and aggregate.version != self._expected_version:
+                aggregate = self._load_fresh(agg_id)  # the caller may have seen a newer one
         except AggregateNotFoundError:
             raise NotFound(f"no {cls.KIND} {ref}") from None
         checked = self._checked(cls, aggregate, ref)
-        is_subject = not self._seen and self._expected_version is not None
         if is_subject and checked.version != self._expected_version:
             raise ConcurrencyConflict(
                 f"{cls.KIND} {ref} is at version {checked.version}, "
@@ -106,7 +134,22 @@ class UnitOfWork:
         return self._handing(checked)
 
     def _load(self, agg_id: UUID) -> LoopAggregate:
-        """The stored aggregate as this unit of work's own copy (``AggregateNotFoundError``)."""
+        """The aggregate as this unit of work's own copy: as cached, unless ``fresh`` or
+        not cached (``AggregateNotFoundError``)."""
+        cache = self.store.repository.cache
+        if cache is not None and not self._fresh:
+            try:
+                cached = cast("LoopAggregate", cache.get(agg_id))
+            except KeyError:
+                pass
+            else:
+                self._as_cached[agg_id] = cached.version
+                return private_copy(cached)
+        return self._load_fresh(agg_id)
+
+    def _load_fresh(self, agg_id: UUID) -> LoopAggregate:
+        """The aggregate as the store has it now, as this unit of work's own copy."""
+        self._as_cached.pop(agg_id, None)
         repository = self.store.repository
         aggregate: LoopAggregate = repository.get(
             agg_id, projector_func=replay_onto, deepcopy_from_cache=False
@@ -168,16 +211,43 @@ class UnitOfWork:
             for a in (*self._new.values(), *self._seen.values(), *self._unlisted)
             if a.pending_events
         ]
+        self._check_read_only()
         if not changed:
             return None
         events = [event for aggregate in changed for event in aggregate.collect_events()]
         new = [(aggregate.KIND, aggregate.id) for aggregate in self._new.values()]
         return Staged(events, changed, new, self.now)
 
-    def commit(self) -> int:
-        """Save every change in one transaction; a lost race raises ``IntegrityError``."""
+    def _check_read_only(self) -> None:
+        """``MovedOn`` when an aggregate this command only read, as cached, has moved on
+        in the store: its rules were checked on an older state."""
+        for agg_id, version in self._as_cached.items():
+            aggregate = self._seen.get(agg_id)  # absent: refused as it was handed out
+            if (
+                aggregate is not None
+                and not aggregate.pending_events
+                and self._newer(agg_id, version)
+            ):
+                raise MovedOn(f"{aggregate.KIND} {agg_id} moved on since it was cached")
+
+    def moved_on(self) -> bool:
+        """Whether any aggregate taken as cached has moved on in the store since."""
+        return any(self._newer(agg_id, version) for agg_id, version in self._as_cached.items())
+
+    def refresh(self) -> None:
+        """After a lost race: bring what this command loaded up to date in the cache, so
+        the next command of this process starts from the store's state."""
+        for agg_id in self._seen:
+            self.store.repository.get(agg_id, projector_func=replay_onto, deepcopy_from_cache=False)
+
+    def _newer(self, agg_id: UUID, version: int) -> bool:
+        return bool(self.store.events.get(agg_id, gt=version, limit=1))
+
+    def commit(self, *, cache: bool = True) -> int:
+        """Save every change in one transaction; a lost race raises ``IntegrityError``.
+        ``cache`` off: the saved aggregates stay out of the cache (``save_changes``)."""
         staged = self.stage()
-        return 0 if staged is None else save_staged(self.store, [staged])
+        return 0 if staged is None else save_staged(self.store, [staged], cache=cache)
 
 
 def replay_onto(aggregate: Any, events: Iterable[CanMutateAggregate[UUID]]) -> Any:
@@ -227,14 +297,15 @@ def _copied(value: Any) -> Any:
     if kind is set:
         members = value.copy()
         return members if _all_values(members) else {_copied(item) for item in members}
-    return value if _is_value(value) else copy.deepcopy(value)
+    return value if _value_type(kind) or _is_value(value) else copy.deepcopy(value)
 
 
 def _all_values(items: Collection[Any]) -> bool:
-    """Whether every item is a value (``_is_value``), tested in C for the whole container
-    at once: a customer holds thousands of orders, lots and purchases."""
+    """Whether every item is a value (``_is_value``): by its type's declaration when it has
+    one (``_value_type``), else hashed in C for the whole container at once — a customer
+    holds thousands of orders, lots and purchases, a target every measurement."""
     types = set(map(type, items))
-    if types <= _IMMUTABLE:
+    if types <= _IMMUTABLE or all(map(_value_type, types)):
         return True
     if any(kind.__hash__ is _IDENTITY_HASH for kind in types):
         return False
@@ -246,6 +317,46 @@ def _all_values(items: Collection[Any]) -> bool:
 
 
 _IDENTITY_HASH: Any = object.__hash__
+
+
+def _value_type(kind: type) -> bool:
+    """Whether every instance of ``kind`` is a value by the class's declaration: an
+    immutable builtin, an enum, or an ``attrs`` class hashed by value (frozen: a mutable
+    ``attrs`` class is unhashable) whose fields are all declared as values.
+
+    Decided once per class, so a list of a thousand measurements is not hashed item by item
+    on every command (``_is_value`` decides for one object by hashing it).
+    """
+    known = _VALUE_TYPES.get(kind)
+    if known is None:
+        known = _VALUE_TYPES[kind] = _declared_value(kind)
+    return known
+
+
+_VALUE_TYPES: dict[type, bool] = {}
+
+
+def _declared_value(kind: type) -> bool:
+    if kind in _IMMUTABLE or issubclass(kind, Enum):
+        return True
+    if not attrs.has(kind) or kind.__hash__ in (None, _IDENTITY_HASH):
+        return False
+    try:
+        declared = typing.get_type_hints(kind)
+    except (NameError, TypeError):  # an annotation that does not resolve: decide by hashing
+        return False
+    return all(_value_annotation(declared.get(field.name)) for field in attrs.fields(kind))
+
+
+def _value_annotation(annotation: Any) -> bool:
+    """Whether a field declared as ``annotation`` holds only values: a value type, an
+    optional or a union of them, or a tuple or frozenset of them."""
+    if isinstance(annotation, type):
+        return _value_type(annotation)
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType, tuple, frozenset):
+        return all(arg is Ellipsis or _value_annotation(arg) for arg in typing.get_args(annotation))
+    return False
 
 
 def _is_value(value: Any) -> bool:

@@ -17,6 +17,7 @@ from closedloop.adapters.http.auth import authenticator
 from closedloop.adapters.http.commands import add_command_routes
 from closedloop.adapters.http.evaluations import add_evaluation_routes
 from closedloop.adapters.http.exact import ExactRoute
+from closedloop.adapters.http.fast import CommandFastPath
 from closedloop.adapters.http.feed import add_feed_routes
 from closedloop.adapters.http.keys import AUTH_VARIABLE, Keyring
 from closedloop.adapters.http.queries import add_query_routes
@@ -26,9 +27,12 @@ from closedloop.application.policy_file import POLICY_VARIABLE
 from closedloop.domain.errors import InvalidInput
 
 
-def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -> FastAPI:
+def create_app(
+    loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False, fast_commands: bool = True
+) -> FastAPI:
     """The app serving ``loop`` to the actors of ``keyring``; it closes ``loop`` on shutdown
-    when it ``owns_loop``."""
+    when it ``owns_loop``. ``fast_commands``: commands it accepts as they are answered
+    past FastAPI's machinery (``fast``), with the same answers; off, all through it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -54,12 +58,14 @@ def create_app(loop: ClosedLoop, keyring: Keyring, *, owns_loop: bool = False) -
     add_evaluation_routes(app, loop, actor)
     add_audit_routes(app, loop, actor)
     add_feed_routes(app, loop, actor)
+    if fast_commands:
+        app.add_middleware(CommandFastPath, loop=loop, keyring=keyring)
     return app
 
 
-def each_query_parameter_once(request: Request) -> None:
+async def each_query_parameter_once(request: Request) -> None:
     """``InvalidInput`` (422) for a query parameter given twice: FastAPI would silently
-    keep one of the values."""
+    keep one of the values. (Asynchronous: it never blocks, so it needs no thread.)"""
     names = [name for name, _ in request.query_params.multi_items()]
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:

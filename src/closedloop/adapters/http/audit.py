@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Query
 from pydantic import BaseModel
 
+from closedloop.adapters.http.auth import Authenticator
 from closedloop.adapters.http.errors import error_responses
 from closedloop.api import ClosedLoop
 from closedloop.application.reader import parse_time
@@ -66,7 +67,7 @@ def _time(name: str, text: str | None) -> datetime | None:
     return None if text is None else parse_time(text, name)
 
 
-def add_audit_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Actor]) -> None:
+def add_audit_routes(app: FastAPI, loop: ClosedLoop, actor: Authenticator) -> None:
     def audit_log(
         who: Annotated[Actor, Depends(actor)],
         aggregate: Annotated[str | None, Query(description="a reference or a UUID")] = None,

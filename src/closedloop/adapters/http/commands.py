@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Header, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from closedloop.adapters.http.auth import Authenticator
 from closedloop.adapters.http.errors import error_responses
 from closedloop.adapters.jsonable import jsonable
 from closedloop.api import ClosedLoop
@@ -40,7 +41,7 @@ class CommandInfo(BaseModel):
     summary: str
 
 
-def add_command_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Actor]) -> None:
+def add_command_routes(app: FastAPI, loop: ClosedLoop, actor: Authenticator) -> None:
     for command in loop.commands():
         app.add_api_route(
             f"/commands/{command.name}",
@@ -74,23 +75,14 @@ def add_command_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Acto
     )
 
 
-def _endpoint(
-    loop: ClosedLoop, command: Command, actor: Callable[..., Actor]
-) -> Callable[..., Any]:
+def _endpoint(loop: ClosedLoop, command: Command, actor: Authenticator) -> Callable[..., Any]:
     def run(
         args: Input,
         who: Annotated[Actor, Depends(actor)],
         expected_version: ExpectedVersion = None,
         idempotency_key: IdempotencyKey = None,
     ) -> JSONResponse:
-        result = loop.execute(
-            command.name,
-            who,
-            args,
-            expected_version=expected_version,
-            request_id=idempotency_key,
-        )
-        return JSONResponse(jsonable(result))
+        return answer(loop, command, who, args, expected_version, idempotency_key)
 
     signature = inspect.signature(run)
     body = signature.parameters["args"].replace(annotation=command.input)
@@ -99,3 +91,19 @@ def _endpoint(
     )
     run.__doc__ = command.summary
     return run
+
+
+def answer(
+    loop: ClosedLoop,
+    command: Command,
+    who: Actor,
+    args: Input,
+    expected_version: int | None,
+    idempotency_key: str | None,
+) -> JSONResponse:
+    """A command's answer, through its route or the fast path (``fast``): its result as
+    JSON; a refusal raises, for the app's error handlers."""
+    result = loop.execute(
+        command.name, who, args, expected_version=expected_version, request_id=idempotency_key
+    )
+    return JSONResponse(jsonable(result))

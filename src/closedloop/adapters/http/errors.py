@@ -88,6 +88,13 @@ def error_response(error: ClosedLoopError) -> JSONResponse:
     return JSONResponse(jsonable(error.to_dict()), status_code=status, headers=headers)
 
 
+def response_to(error: ClosedLoopError | PersistenceError) -> JSONResponse:
+    """A refusal's answer; a store's failure is ``StoreUnavailable`` (503)."""
+    if isinstance(error, PersistenceError):
+        return error_response(StoreUnavailable(f"the store failed: {error}"))
+    return error_response(error)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
 
@@ -109,7 +116,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(PersistenceError)
     async def store_error(request: Request, error: PersistenceError) -> JSONResponse:
-        return error_response(StoreUnavailable(f"the store failed: {error}"))
+        return response_to(error)
 
 
 def _located(errors: Sequence[Any]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from fastapi import Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from closedloop.adapters.http.auth import Authenticator
 from closedloop.adapters.http.errors import error_responses
 from closedloop.adapters.jsonable import jsonable
 from closedloop.api import ClosedLoop
@@ -55,7 +56,7 @@ class Certificate(BaseModel):
     digest: str
 
 
-def add_evaluation_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Actor]) -> None:
+def add_evaluation_routes(app: FastAPI, loop: ClosedLoop, actor: Authenticator) -> None:
     def views(who: Annotated[Actor, Depends(actor)]) -> list[str]:
         """The evaluation views, by name."""
         loop.authorise_reading(who)
@@ -101,7 +102,7 @@ def add_evaluation_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., A
     )
 
 
-def _view(loop: ClosedLoop, name: str, actor: Callable[..., Actor]) -> Callable[..., Any]:
+def _view(loop: ClosedLoop, name: str, actor: Authenticator) -> Callable[..., Any]:
     def view(
         who: Annotated[Actor, Depends(actor)],
         period: PeriodText = None,

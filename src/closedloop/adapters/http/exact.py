@@ -17,11 +17,15 @@ def _no_constant(name: str) -> NoReturn:
     raise json.JSONDecodeError(f"{name} is not a number (amounts are exact decimals)", name, 0)
 
 
+def exact_json(body: bytes) -> Any:
+    """``body`` parsed with every number exact (``JSONDecodeError`` when malformed)."""
+    return json.loads(body, parse_float=Decimal, parse_constant=_no_constant)
+
+
 class ExactRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
-            body = await self.body()
-            self._json = json.loads(body, parse_float=Decimal, parse_constant=_no_constant)
+            self._json = exact_json(await self.body())
         return self._json
 
 

@@ -8,7 +8,7 @@ once no event came for ``wait`` seconds; an ``EventSource`` then reconnects by i
 """
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Query, Request
@@ -16,6 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
+from closedloop.adapters.http.auth import Authenticator
 from closedloop.adapters.http.errors import error_responses
 from closedloop.api import ClosedLoop
 from closedloop.domain.actor import Actor
@@ -61,7 +62,7 @@ class EventStream(StreamingResponse):
     media_type = "text/event-stream"
 
 
-def add_feed_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Actor]) -> None:
+def add_feed_routes(app: FastAPI, loop: ClosedLoop, actor: Authenticator) -> None:
     def events(
         who: Annotated[Actor, Depends(actor)],
         after: After = 0,

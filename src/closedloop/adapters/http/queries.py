@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query
 from fastapi.responses import JSONResponse
 
+from closedloop.adapters.http.auth import Authenticator
 from closedloop.adapters.http.errors import error_responses
 from closedloop.adapters.jsonable import jsonable
 from closedloop.api import ClosedLoop
@@ -63,7 +64,7 @@ def routes() -> dict[str, QueryMethod]:
     return {**table, **ROUTES}
 
 
-def add_query_routes(app: FastAPI, loop: ClosedLoop, actor: Callable[..., Actor]) -> None:
+def add_query_routes(app: FastAPI, loop: ClosedLoop, actor: Authenticator) -> None:
     for path, query in routes().items():
         signature = inspect.signature(query, eval_str=True)
         app.add_api_route(
@@ -83,7 +84,7 @@ def _endpoint(
     loop: ClosedLoop,
     query: QueryMethod,
     signature: inspect.Signature,
-    actor: Callable[..., Actor],
+    actor: Authenticator,
 ) -> Callable[..., Any]:
     def run(who: Actor, **arguments: Any) -> JSONResponse:
         loop.authorise_reading(who)
