@@ -33,6 +33,14 @@ POLL_SECONDS = 0.2
 #: Called after each page with (position reached, last position in the store).
 Progress = Callable[[int, int], None]
 
+#: A row's stored form: JSON, keys sorted, no spaces (every backend stores this text).
+to_json = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+class JSONText(str):
+    """A row value already in its stored form (``to_json``'s text), written as it is: the
+    audit trail writes each entry's text directly rather than a dict to encode."""
+
 
 class Rows:
     """A view's rows as of the page being applied: its own pending changes over the stored.
@@ -48,7 +56,8 @@ class Rows:
 
     def get(self, key: str) -> Any:
         if key in self._pending:
-            return self._pending[key]
+            value = self._pending[key]
+            return json.loads(value) if isinstance(value, JSONText) else value
         text = self._recorder.get(self._view, key)
         return None if text is None else json.loads(text)
 
@@ -61,13 +70,9 @@ class Rows:
     def changes(self) -> dict[str, str | None]:
         """The pending changes as the rows recorder writes them: JSON text, None deletes."""
         return {
-            key: None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+            key: value if value is None or isinstance(value, JSONText) else to_json(value)
             for key, value in self._pending.items()
         }
-
-
-#: Called with each page read, before any view applies it (``rebuild`` verifies the trail).
-Inspect = Callable[[Sequence[Notification]], None]
 
 
 class Page:
@@ -173,7 +178,6 @@ class View:
 def run(
     views: Sequence[View],
     progress: Progress | None = None,
-    inspect: Inspect | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """Bring ``views`` (of one store, in one rows recorder) up to the store's last event
@@ -191,8 +195,6 @@ def run(
         )
         if not notifications:
             return start
-        if inspect is not None:
-            inspect(notifications)
         page, last = Page(notifications, store.mapper), notifications[-1].id
         writes = []
         for view in views:
