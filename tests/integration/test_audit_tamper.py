@@ -11,6 +11,7 @@ import pytest
 
 from closedloop import ClosedLoop, FixedClock
 from closedloop.domain.errors import AuditFailure
+from closedloop.projections import audit
 from tests.audit_tamper import POSTGRES, SQLITE, history, sqlite_path
 from tests.conftest import PG_URL
 
@@ -47,6 +48,22 @@ def test_L8_tampering_with_stored_rows_is_detected_at_the_first_position_affecte
         loop.audit_verify()
     assert failure.value.position == first == 6
     assert failure.value.to_dict()["rule"] == "L8"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("position", [3, 4, 5, 6])
+def test_L8_verify_pages_name_the_first_position_at_and_across_page_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, position: int
+) -> None:
+    """Verify reads a page of events and the trail's entries up to its last: a tampering at
+    a page's first or last event, or in the next page, is named just the same."""
+    monkeypatch.setattr(audit, "PAGE_SIZE", 3)
+    url = f"sqlite:///{tmp_path}/paged.db"
+    recorded(url)
+    first = SQLITE[kind](sqlite_path(url), position, 9)
+    with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
+        loop.audit_verify()
+    assert failure.value.position == first
 
 
 def test_L8_the_last_event_deleted_is_detected(backend: tuple[str, str, str]) -> None:

@@ -86,7 +86,9 @@ def _kinds(topic: str) -> tuple[str, str]:
 
 
 def _value(value: Any) -> str:
-    """``to_json(value)``, in C alone for the usual text (the encoder's own step for it)."""
+    """``to_json(value)``; in C alone for text (the encoder's own step for it)."""
+    if value is None:
+        return "null"
     return encode_basestring_ascii(value) if type(value) is str else to_json(value)
 
 
@@ -140,15 +142,18 @@ def entries(view: View) -> Iterator[dict[str, Any]]:
         yield entry
 
 
-def stored(store: EventStoreApp, stop: int, after: int = 0) -> Iterator[Notification]:
-    """The store's events after position ``after`` up to ``stop``, read a page at a time,
-    as they are now."""
+def pages(store: EventStoreApp, stop: int, after: int = 0) -> Iterator[Sequence[Notification]]:
+    """The store's events after position ``after`` up to ``stop``, as they are now, a page
+    at a time."""
     position = after
-    while True:
-        page = store.recorder.select_notifications(
-            start=position, limit=PAGE_SIZE, stop=stop, inclusive_of_start=False
-        )
-        if not page:
-            return
-        yield from page
+    while page := store.recorder.select_notifications(
+        start=position, limit=PAGE_SIZE, stop=stop, inclusive_of_start=False
+    ):
+        yield page
         position = page[-1].id
+
+
+def stored(store: EventStoreApp, stop: int, after: int = 0) -> Iterator[Notification]:
+    """The store's events after position ``after`` up to ``stop``, as they are now."""
+    for page in pages(store, stop, after):
+        yield from page

@@ -14,25 +14,23 @@ text; only an entry that differs is parsed, to say how.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from eventsourcing.persistence import Notification
 
 from closedloop.domain.errors import AuditFailure, InvalidInput
-from closedloop.projections.audit import ENTRY, chain_link, entry_text, head, stored
+from closedloop.projections.audit import ENTRY, chain_link, entry_key, entry_text, head, pages
 from closedloop.projections.audit_digest import check_signature
 from closedloop.projections.projection import View
 from closedloop.projections.verify_bundle import GENESIS
 
 
-def recorded(view: View, last: int) -> Iterator[tuple[int, str]]:
-    """The trail's entries up to position ``last``, as (position, stored text), in order."""
-    for key, text in view.recorder.scan(view.name, ENTRY):
-        position = int(key[len(ENTRY) :])
-        if position > last:
-            return
-        yield position, text
+def recorded(view: View, after: int, last: int) -> list[tuple[int, str]]:
+    """The trail's entries after position ``after`` up to ``last``, as (position, stored
+    text), in order, in one read."""
+    rows = view.recorder.between(view.name, entry_key(after + 1), entry_key(last))
+    return [(int(key[len(ENTRY) :]), text) for key, text in rows]
 
 
 def _differs(event: Notification, link: str, text: str) -> AuditFailure:
@@ -69,28 +67,30 @@ def verify(
     signature = check_digest(digest, public_key_pem)
     view.catch_up()
     top = head(view)
-    previous, count = GENESIS, 0
+    previous, count, after = GENESIS, 0, 0
     covered = _covers(digest, 0, GENESIS) if digest is not None and digest["count"] == 0 else None
-    entries = recorded(view, top["position"])
-    entry = next(entries, None)
-    for event in stored(view.projection.store, top["position"]):
-        if entry is None or entry[0] > event.id:
-            raise AuditFailure(event.id, "the store holds an event the trail never recorded")
-        if entry[0] < event.id:
-            raise AuditFailure(entry[0], "the recorded event is missing from the store")
-        previous = chain_link(previous, event)
-        count += 1
-        try:
-            same = entry_text(event, previous) == entry[1]
-        except AuditFailure:
-            same = False
-        if not same:
-            raise _differs(event, previous, entry[1])
-        if digest is not None and event.id == digest["position"]:
-            covered = _covers(digest, count, previous)
-        entry = next(entries, None)
-    if entry is not None:
-        raise AuditFailure(entry[0], "the recorded event is missing from the store")
+    for page in pages(view.projection.store, top["position"]):
+        # The entries up to the page's last event: any the page lacks were deleted.
+        entries = recorded(view, after, page[-1].id)
+        for index, event in enumerate(page):  # each event takes the entry at its place
+            if index == len(entries) or entries[index][0] > event.id:
+                raise AuditFailure(event.id, "the store holds an event the trail never recorded")
+            position, text = entries[index]
+            if position < event.id:
+                raise AuditFailure(position, "the recorded event is missing from the store")
+            previous = chain_link(previous, event)
+            count += 1
+            try:
+                same = entry_text(event, previous) == text
+            except AuditFailure:
+                same = False
+            if not same:
+                raise _differs(event, previous, text)
+            if digest is not None and event.id == digest["position"]:
+                covered = _covers(digest, count, previous)
+        after = page[-1].id
+    if beyond := recorded(view, after, top["position"]):
+        raise AuditFailure(beyond[0][0], "the recorded event is missing from the store")
     if (count, previous) != (top["count"], top["hash"]):
         raise AuditFailure(top["position"], "the trail's head is not its last entry")
     if digest is not None and covered is None:
