@@ -76,11 +76,13 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
             bound, select = str(rows[-1]["key"]), self._scan_next
 
     def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
-        with self.datastore.transaction(commit=False) as curs:
-            # Rows as tuples, not the pool's dicts: verify reads a page of entries this way.
-            with curs.connection.cursor(row_factory=tuple_row) as rows_curs:
-                rows_curs.execute(self._between, (view, first, last))
-                rows = rows_curs.fetchall()
+        # Rows as tuples, not the pool's dicts: verify reads a page of entries this way.
+        with (
+            self.datastore.transaction(commit=False) as curs,
+            curs.connection.cursor(row_factory=tuple_row) as tuples,
+        ):
+            tuples.execute(self._between, (view, first, last))
+            rows = tuples.fetchall()
         for key, value in rows:
             yield str(key), str(value)
 
