@@ -16,7 +16,7 @@ from closedloop import ClosedLoop, FixedClock
 from closedloop.application.store import EventStoreApp
 from closedloop.projections import projection
 from closedloop.projections.audit import AuditTrail
-from closedloop.projections.projection import Projection, Rows, View, run
+from closedloop.projections.projection import Page, Projection, Rows, View, run
 from closedloop.projections.rows import open_rows
 from tests.audit_tamper import history
 
@@ -34,11 +34,13 @@ class CrashingTrail(AuditTrail):
         super().__init__(store)
         self.crash_at: int | None = crash_at
 
-    def apply(self, notification: Notification, rows: Rows) -> None:
-        if notification.id == self.crash_at:
-            self.crash_at = None
-            raise Crash(f"crashed at {notification.id}")
-        super().apply(notification, rows)
+    def apply_page(self, page: Page, rows: Rows) -> None:
+        """One event at a time, so the crash comes after part of the page was applied."""
+        for notification in page.notifications:
+            if notification.id == self.crash_at:
+                self.crash_at = None
+                raise Crash(f"crashed at {notification.id}")
+            self.apply(notification, rows)
 
 
 class Counter(Projection):

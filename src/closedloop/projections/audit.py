@@ -57,10 +57,22 @@ def chain_link(previous: str, notification: Notification) -> str:
     auditor runs), with the JSON array written directly (ids, numbers and base64 need no
     escaping; a topic's JSON is kept per topic); ``AuditFailure`` if its stored state is
     not bytes (SQLite hands back TEXT for a row edited in place)."""
+    return _link(previous, notification, str(notification.originator_id))
+
+
+def chained(previous: str, notification: Notification) -> tuple[str, str]:
+    """The link after ``notification`` and its entry's text (``entry_text``), which share
+    the aggregate id's text (a UUID's ``str`` is Python code, a tenth of an entry's cost)."""
+    originator = str(notification.originator_id)
+    digest = _link(previous, notification, originator)
+    return digest, _entry(notification, digest, originator)
+
+
+def _link(previous: str, notification: Notification, originator: str) -> str:
     if not isinstance(notification.state, bytes):
         raise AuditFailure(notification.id, "the stored state is no longer bytes (modified)")
     text = (
-        f'[{notification.id},"{notification.originator_id}",{notification.originator_version},'
+        f'[{notification.id},"{originator}",{notification.originator_version},'
         f'{_json_text(notification.topic)},"{base64.b64encode(notification.state).decode()}"]'
     )
     return hashlib.sha256(bytes.fromhex(previous) + text.encode()).hexdigest()
@@ -98,10 +110,14 @@ def entry_text(notification: Notification, digest: str) -> str:
     bookkeeping), reason, aggregate type and id, version, event type, and its chain hash.
     Written directly, not through a dict, so ``audit verify`` compares texts (a property
     test holds it equal to ``to_json`` of the same entry as a dict)."""
+    return _entry(notification, digest, str(notification.originator_id))
+
+
+def _entry(notification: Notification, digest: str, originator: str) -> str:
     recorded_at, actor, reason = _stated(notification)
     aggregate_type, event_type = _kinds(notification.topic)
     return (
-        f'{{"actor":{_value(actor)},"aggregate_id":"{notification.originator_id}",'
+        f'{{"actor":{_value(actor)},"aggregate_id":"{originator}",'
         f'"aggregate_type":{aggregate_type},"bookkeeping":{"true" if actor is None else "false"},'
         f'"event_type":{event_type},"hash":"{digest}","position":{notification.id},'
         f'"reason":{_value(reason)},"recorded_at":{_value(recorded_at)},'
@@ -126,8 +142,8 @@ class AuditTrail(Projection):
         head = rows.get(HEAD) or empty_head()
         digest = head["hash"]
         for notification in notifications:
-            digest = chain_link(digest, notification)
-            rows.put(entry_key(notification.id), JSONText(entry_text(notification, digest)))
+            digest, text = chained(digest, notification)
+            rows.put(entry_key(notification.id), JSONText(text))
         count = head["count"] + len(notifications)
         rows.put(HEAD, {"count": count, "position": notifications[-1].id, "hash": digest})
 
