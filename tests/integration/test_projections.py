@@ -4,6 +4,7 @@ twice even when two runners race, and a view lives in the store beside the event
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -243,3 +244,20 @@ def test_L7_views_at_different_positions_catch_up_together_each_from_its_own(
     assert run([behind, ahead]) == 17
     assert ahead.get("count") == behind.get("count") == 17
     assert (ahead.projection.applied, behind.projection.applied) == (17, 17)  # type: ignore[attr-defined]
+
+
+def test_L7_a_replay_collects_cycles_less_often_and_restores_the_collector_after(
+    filled: ClosedLoop,
+) -> None:
+    """While views replay, the collector's youngest threshold is raised (a fifth of a
+    rebuild went to collections); after the last replay of the process it is as before,
+    however replays nest or overlap."""
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    store = store_of(filled)
+    view = View(Counter(store, before=lambda: seen.append(gc.get_threshold())), open_rows(store))
+    with projection.replays.fewer():  # another replay, still running when this one ends
+        view.catch_up()
+        assert gc.get_threshold()[0] == projection.REPLAY_COLLECTION_THRESHOLD
+    assert seen == [(projection.REPLAY_COLLECTION_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before

@@ -11,10 +11,12 @@ again from the new positions, so no event is ever applied twice.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -175,6 +177,44 @@ class View:
             yield key, json.loads(text)
 
 
+#: Allocations between the cyclic collector's youngest passes while views replay (the
+#: interpreter's default is 700). A replay allocates a few short-lived containers per event
+#: and the facts keep up to ``facts.STATES_KEPT`` aggregates' states, so at the default the
+#: collector ran every few events and kept rescanning those states: a fifth of a rebuild's
+#: time (measured, benchmarks/README.md). Reference counting still frees what a replay drops
+#: at once; only cycles wait, for this many allocations at most.
+REPLAY_COLLECTION_THRESHOLD = 50_000
+
+
+class _Collections:
+    """The collector's youngest threshold raised while any replay of the process runs,
+    and restored when the last one ends (replays may run in several threads at once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._replays = 0
+        self._saved = gc.get_threshold()
+
+    @contextmanager
+    def fewer(self) -> Iterator[None]:
+        with self._lock:
+            if self._replays == 0:
+                self._saved = gc.get_threshold()
+                youngest, *older = self._saved
+                gc.set_threshold(max(youngest, REPLAY_COLLECTION_THRESHOLD), *older)
+            self._replays += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._replays -= 1
+                if self._replays == 0:
+                    gc.set_threshold(*self._saved)
+
+
+replays = _Collections()
+
+
 def run(
     views: Sequence[View],
     progress: Progress | None = None,
@@ -183,6 +223,11 @@ def run(
     """Bring ``views`` (of one store, in one rows recorder) up to the store's last event
     (or pages of it until ``stop`` is set), reading each page once for all of them;
     returns the position they reached."""
+    with replays.fewer():
+        return _run(views, progress, stop)
+
+
+def _run(views: Sequence[View], progress: Progress | None, stop: threading.Event | None) -> int:
     store, recorder = views[0].projection.store, views[0].recorder
     while True:
         # Read again for each page: another runner (or a rebuild) may have moved a view.
