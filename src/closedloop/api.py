@@ -42,7 +42,7 @@ from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.complaint import Complaint
 from closedloop.domain.customer import Customer
-from closedloop.domain.errors import ClosedLoopError, InvalidInput, StoreUnavailable
+from closedloop.domain.errors import AuditFailure, ClosedLoopError, InvalidInput, StoreUnavailable
 from closedloop.domain.period import Period
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
@@ -399,9 +399,11 @@ class ClosedLoop:
                 rebuilt.recorder.clear(rebuilt.name, rebuilt.tracking_name)
         try:
             position = run(views, progress)
-        except Exception:
-            # A history the views cannot apply may have been tampered with: if so, say where.
-            audit_verify.verify(self._views[audit.AuditTrail.name])
+        except Exception as error:
+            try:  # a history the views cannot apply may have been tampered with
+                audit_verify.verify(self._views[audit.AuditTrail.name])
+            except AuditFailure as tampered:  # it was: say where it begins
+                raise tampered from error
             raise
         return dict.fromkeys(names, position)
 
