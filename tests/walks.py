@@ -76,7 +76,8 @@ class LiveViews:
     def check(self) -> None:
         """L7: rebuilt == live now; as of each moment checked == what was seen then."""
         live = self.seen()
-        self.loop.rebuild()  # every view; the audit trail is verified first (L8)
+        self.loop.audit_verify()  # L8: the trail's chain and entries say what the store holds
+        self.loop.rebuild()  # every view but the trail (never rewritten) from the history
         assert self.seen() == live, "L7: the views rebuilt from the history differ from live"
         every = max(1, len(self.moments) // MOMENTS_CHECKED)
         for at, then in self.moments[::-1][::every][:MOMENTS_CHECKED]:

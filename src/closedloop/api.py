@@ -42,7 +42,7 @@ from closedloop.domain.actor import Actor
 from closedloop.domain.base import LoopAggregate
 from closedloop.domain.complaint import Complaint
 from closedloop.domain.customer import Customer
-from closedloop.domain.errors import ClosedLoopError, InvalidInput, StoreUnavailable
+from closedloop.domain.errors import AuditFailure, ClosedLoopError, InvalidInput, StoreUnavailable
 from closedloop.domain.period import Period
 from closedloop.domain.plan import Plan
 from closedloop.domain.policy import Policy
@@ -390,23 +390,24 @@ class ClosedLoop:
         """Rebuild one view (all when ``view`` is None) from the whole history; their positions.
 
         The audit trail is never rewritten: rebuilding it from a tampered store would replace
-        the recorded chain, the evidence, with one that hides the tampering. It is verified
-        instead (every entry is checked to be exactly what a rebuild would write) and caught
-        up; the other views are cleared and rebuilt in one pass over the store that verifies
-        the trail from the same pages (``AuditFailure`` at the first break).
+        the recorded chain, the evidence, with one that hides the tampering. It is caught up
+        only; checking it is ``audit_verify``'s work (and it is done here only when the other
+        views cannot apply the history, to name the first position tampered with, if any).
+        The other views are cleared and rebuilt in one pass over the store.
         """
         names = [view] if view is not None else self._views.names()
         views = [self._views[name] for name in names]  # InvalidInput for an unknown view
-        trail = self._views[audit.AuditTrail.name]
-        if views == [trail]:
-            return {trail.name: audit_verify.verify(trail)["position"]}
-        walk = audit_verify.Walk(trail) if trail in views else None
         for rebuilt in views:
-            if rebuilt is not trail:
+            if rebuilt.name != audit.AuditTrail.name:
                 rebuilt.recorder.clear(rebuilt.name, rebuilt.tracking_name)
-        position = run(views, progress, walk.feed if walk is not None else None)
-        if walk is not None:
-            walk.finish()
+        try:
+            position = run(views, progress)
+        except Exception as error:
+            try:  # a history the views cannot apply may have been tampered with
+                audit_verify.verify(self._views[audit.AuditTrail.name])
+            except AuditFailure as tampered:  # it was: say where it begins
+                raise tampered from error
+            raise
         return dict.fromkeys(names, position)
 
     def catch_up(

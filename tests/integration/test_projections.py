@@ -4,6 +4,7 @@ twice even when two runners race, and a view lives in the store beside the event
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -16,7 +17,7 @@ from closedloop import ClosedLoop, FixedClock
 from closedloop.application.store import EventStoreApp
 from closedloop.projections import projection
 from closedloop.projections.audit import AuditTrail
-from closedloop.projections.projection import Projection, Rows, View, run
+from closedloop.projections.projection import Page, Projection, Rows, View, run
 from closedloop.projections.rows import open_rows
 from tests.audit_tamper import history
 
@@ -34,11 +35,13 @@ class CrashingTrail(AuditTrail):
         super().__init__(store)
         self.crash_at: int | None = crash_at
 
-    def apply(self, notification: Notification, rows: Rows) -> None:
-        if notification.id == self.crash_at:
-            self.crash_at = None
-            raise Crash(f"crashed at {notification.id}")
-        super().apply(notification, rows)
+    def apply_page(self, page: Page, rows: Rows) -> None:
+        """One event at a time, so the crash comes after part of the page was applied."""
+        for notification in page.notifications:
+            if notification.id == self.crash_at:
+                self.crash_at = None
+                raise Crash(f"crashed at {notification.id}")
+            self.apply(notification, rows)
 
 
 class Counter(Projection):
@@ -241,3 +244,20 @@ def test_L7_views_at_different_positions_catch_up_together_each_from_its_own(
     assert run([behind, ahead]) == 17
     assert ahead.get("count") == behind.get("count") == 17
     assert (ahead.projection.applied, behind.projection.applied) == (17, 17)  # type: ignore[attr-defined]
+
+
+def test_L7_a_replay_collects_cycles_less_often_and_restores_the_collector_after(
+    filled: ClosedLoop,
+) -> None:
+    """While views replay, the collector's youngest threshold is raised (a fifth of a
+    rebuild went to collections); after the last replay of the process it is as before,
+    however replays nest or overlap."""
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+    store = store_of(filled)
+    view = View(Counter(store, before=lambda: seen.append(gc.get_threshold())), open_rows(store))
+    with projection.replays.fewer():  # another replay, still running when this one ends
+        view.catch_up()
+        assert gc.get_threshold()[0] == projection.REPLAY_COLLECTION_THRESHOLD
+    assert seen == [(projection.REPLAY_COLLECTION_THRESHOLD, *before[1:])]
+    assert gc.get_threshold() == before

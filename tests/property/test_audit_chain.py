@@ -6,6 +6,7 @@ verifies."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 import uuid
 from pathlib import Path
@@ -17,7 +18,8 @@ from hypothesis import strategies as st
 
 from closedloop import ClosedLoop, FixedClock
 from closedloop.domain.errors import AuditFailure
-from closedloop.projections.audit import chain_link
+from closedloop.projections.audit import chain_link, entry_text
+from closedloop.projections.projection import to_json
 from closedloop.projections.verify_bundle import GENESIS, link
 from tests.audit_tamper import SQLITE, history
 
@@ -81,3 +83,59 @@ def test_L8_the_trails_chain_link_is_exactly_the_bundle_scripts_definition(
     )
     expected = link(previous, position, str(originator_id), version, topic, state)
     assert chain_link(previous, stored) == expected
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    position=st.integers(1, 2**63 - 1),
+    originator_id=st.uuids(),
+    version=st.integers(1, 2**31),
+    topic=st.text(),
+    recorded_at=st.text(),
+    actor=st.none() | st.text(),
+    reason=JSON_VALUES,
+    more=st.dictionaries(st.text().filter(lambda k: k not in ("actor_id", "reason")), JSON_VALUES),
+)
+def test_L8_an_entrys_text_is_the_rows_json_of_what_its_stored_event_says(
+    position: int,
+    originator_id: uuid.UUID,
+    version: int,
+    topic: str,
+    recorded_at: str,
+    actor: str | None,
+    reason: object,
+    more: dict[str, object],
+) -> None:
+    """``entry_text`` is written directly; verify compares it with trails written as dicts."""
+    state = {**more, "timestamp": {"_type_": "datetime_iso", "_data_": recorded_at}}
+    state.update({"actor_id": actor} if actor is not None else {})
+    state.update({"reason": reason} if reason is not None else {})
+    stored = Notification(
+        id=position,
+        originator_id=originator_id,
+        originator_version=version,
+        topic=topic,
+        state=json.dumps(state).encode(),
+    )
+    module, _, qualname = topic.partition(":")
+    owner = qualname.rpartition(".")[0]
+    entry = {
+        "position": position,
+        "recorded_at": recorded_at,
+        "actor": actor,
+        "bookkeeping": actor is None,
+        "reason": reason,
+        "aggregate_type": owner or module.rpartition(".")[2],
+        "aggregate_id": str(originator_id),
+        "version": version,
+        "event_type": qualname,
+        "hash": "ab" * 32,
+    }
+    assert entry_text(stored, "ab" * 32) == to_json(entry)

@@ -6,101 +6,53 @@ inserted, a position only the trail has was deleted; an entry that no longer say
 its event says (actor, time, reason …) was edited in the trail. A digest is then found in the chain:
 the same count and hash at its position prove that history unchanged and only appended to.
 
-The walk takes the stored events a page at a time from whoever reads them (``verify`` on
-its own, or ``ClosedLoop.rebuild`` while it rebuilds the other views from the same pages),
-so verifying costs one read of the store and of the trail, and no decoding.
+Verifying costs one read of the store and one of the trail, and no decoding: each entry is
+derived again from its stored event as text (``entry_text``) and compared with the stored
+text; only an entry that differs is parsed, to say how.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from eventsourcing.persistence import Notification
 
 from closedloop.domain.errors import AuditFailure, InvalidInput
-from closedloop.projections.audit import chain_link, entries, entry_of, head, stored
+from closedloop.projections.audit import (
+    ENTRY,
+    chain_link,
+    chained,
+    entry_key,
+    entry_text,
+    head,
+    pages,
+)
 from closedloop.projections.audit_digest import check_signature
 from closedloop.projections.projection import View
 from closedloop.projections.verify_bundle import GENESIS
 
 
-class Walk:
-    """The recorded trail, up to its head when the walk began, checked against the stored
-    events fed to it in order (events beyond that head are not yet chained: skipped)."""
+def recorded(view: View, after: int, last: int) -> list[tuple[int, str]]:
+    """The trail's entries after position ``after`` up to ``last``, as (position, stored
+    text), in order, in one read."""
+    rows = view.recorder.between(view.name, entry_key(after + 1), entry_key(last))
+    return [(int(key[len(ENTRY) :]), text) for key, text in rows]
 
-    def __init__(self, view: View, digest: Mapping[str, Any] | None = None) -> None:
-        self.top = head(view)
-        self.digest = digest
-        self.previous, self.count = GENESIS, 0
-        self._store, self._seen = view.projection.store, 0
-        self.covered: dict[str, Any] | None = None
-        if digest is not None and digest["count"] == 0:  # an empty history is in every chain
-            self.covered = _covers(digest, 0, GENESIS)
-        self._entries = entries(view)
-        self._entry: dict[str, Any] | None = self._next_entry()
 
-    def _next_entry(self) -> dict[str, Any] | None:
-        entry = next(self._entries, None)
-        if entry is None or entry["position"] > self.top["position"]:
-            return None  # chained after the walk began
-        return entry
-
-    def feed(self, events: Iterable[Notification]) -> None:
-        """Check the next stored events: each exactly once and in order, whatever is fed
-        (a runner that retries a page refused to it feeds some again, or skips ahead)."""
-        for event in self._unseen(events):
-            entry = self._entry
-            if entry is None or entry["position"] > event.id:
-                raise AuditFailure(event.id, "the store holds an event the trail never recorded")
-            if entry["position"] < event.id:
-                raise AuditFailure(
-                    entry["position"], "the recorded event is missing from the store"
-                )
-            self.previous = chain_link(self.previous, event)
-            self.count += 1
-            if self.previous != entry["hash"]:
-                raise AuditFailure(
-                    event.id,
-                    "the stored event is not the one the trail recorded (modified or moved)",
-                )
-            if entry_of(event, self.previous) != entry:
-                raise AuditFailure(event.id, "the trail's entry does not say what the event says")
-            if self.digest is not None and event.id == self.digest["position"]:
-                self.covered = _covers(self.digest, self.count, self.previous)
-            self._entry = self._next_entry()
-            self._seen = event.id
-
-    def _unseen(self, events: Iterable[Notification]) -> Iterator[Notification]:
-        for event in events:
-            if event.id > self.top["position"]:
-                return
-            if event.id <= self._seen:
-                continue
-            if event.id > self._seen + 1:  # a gap: none (PostgreSQL skips ids), or unread
-                yield from stored(self._store, event.id - 1, after=self._seen)
-            yield event
-
-    def finish(self) -> dict[str, Any]:
-        """The verified head, once every stored event up to it was fed."""
-        if self._entry is not None:
-            raise AuditFailure(
-                self._entry["position"], "the recorded event is missing from the store"
-            )
-        top = self.top
-        if (self.count, self.previous) != (top["count"], top["hash"]):
-            raise AuditFailure(top["position"], "the trail's head is not its last entry")
-        if self.digest is not None and self.covered is None:
-            raise AuditFailure(
-                self.digest["position"], "the digest's last position is not in the chain (deleted?)"
-            )
-        return {
-            "verified": True,
-            "count": self.count,
-            "position": top["position"],
-            "hash": self.previous,
-            "digest": self.covered,
-        }
+def _differs(event: Notification, link: str, text: str) -> AuditFailure:
+    """How the recorded entry ``text`` differs from what ``event`` (chained to ``link``) says."""
+    try:
+        recorded_hash = json.loads(text).get("hash")
+    except (ValueError, AttributeError):
+        recorded_hash = None
+    if recorded_hash != link:
+        return AuditFailure(
+            event.id, "the stored event is not the one the trail recorded (modified or moved)"
+        )
+    entry_text(event, link)  # AuditFailure if the stored event cannot be read
+    return AuditFailure(event.id, "the trail's entry does not say what the event says")
 
 
 def check_digest(digest: Mapping[str, Any] | None, public_key_pem: bytes | None) -> str | None:
@@ -122,9 +74,44 @@ def verify(
     """The verified head (and the digest it covers); ``AuditFailure`` at the first break."""
     signature = check_digest(digest, public_key_pem)
     view.catch_up()
-    walk = Walk(view, digest)
-    walk.feed(stored(view.projection.store, walk.top["position"]))
-    return {**walk.finish(), "signature": signature}
+    top = head(view)
+    previous, count, after = GENESIS, 0, 0
+    covered = _covers(digest, 0, GENESIS) if digest is not None and digest["count"] == 0 else None
+    for page in pages(view.projection.store, top["position"]):
+        # The entries up to the page's last event: any the page lacks were deleted.
+        entries = recorded(view, after, page[-1].id)
+        for index, event in enumerate(page):  # each event takes the entry at its place
+            if index == len(entries) or entries[index][0] > event.id:
+                raise AuditFailure(event.id, "the store holds an event the trail never recorded")
+            position, text = entries[index]
+            if position < event.id:
+                raise AuditFailure(position, "the recorded event is missing from the store")
+            try:
+                previous, derived = chained(previous, event)
+            except AuditFailure:  # the state is no longer bytes, or no longer the library's JSON
+                previous, derived = chain_link(previous, event), ""
+            count += 1
+            if derived != text:
+                raise _differs(event, previous, text)
+            if digest is not None and event.id == digest["position"]:
+                covered = _covers(digest, count, previous)
+        after = page[-1].id
+    if beyond := recorded(view, after, top["position"]):
+        raise AuditFailure(beyond[0][0], "the recorded event is missing from the store")
+    if (count, previous) != (top["count"], top["hash"]):
+        raise AuditFailure(top["position"], "the trail's head is not its last entry")
+    if digest is not None and covered is None:
+        raise AuditFailure(
+            digest["position"], "the digest's last position is not in the chain (deleted?)"
+        )
+    return {
+        "verified": True,
+        "count": count,
+        "position": top["position"],
+        "hash": previous,
+        "digest": covered,
+        "signature": signature,
+    }
 
 
 def _covers(digest: Mapping[str, Any], count: int, chained: str) -> dict[str, Any]:

@@ -11,10 +11,12 @@ again from the new positions, so no event is ever applied twice.
 
 from __future__ import annotations
 
+import gc
 import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +35,14 @@ POLL_SECONDS = 0.2
 #: Called after each page with (position reached, last position in the store).
 Progress = Callable[[int, int], None]
 
+#: A row's stored form: JSON, keys sorted, no spaces (every backend stores this text).
+to_json = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+class JSONText(str):
+    """A row value already in its stored form (``to_json``'s text), written as it is: the
+    audit trail writes each entry's text directly rather than a dict to encode."""
+
 
 class Rows:
     """A view's rows as of the page being applied: its own pending changes over the stored.
@@ -48,7 +58,8 @@ class Rows:
 
     def get(self, key: str) -> Any:
         if key in self._pending:
-            return self._pending[key]
+            value = self._pending[key]
+            return json.loads(value) if isinstance(value, JSONText) else value
         text = self._recorder.get(self._view, key)
         return None if text is None else json.loads(text)
 
@@ -61,13 +72,9 @@ class Rows:
     def changes(self) -> dict[str, str | None]:
         """The pending changes as the rows recorder writes them: JSON text, None deletes."""
         return {
-            key: None if value is None else json.dumps(value, sort_keys=True, separators=(",", ":"))
+            key: value if value is None or isinstance(value, JSONText) else to_json(value)
             for key, value in self._pending.items()
         }
-
-
-#: Called with each page read, before any view applies it (``rebuild`` verifies the trail).
-Inspect = Callable[[Sequence[Notification]], None]
 
 
 class Page:
@@ -170,15 +177,57 @@ class View:
             yield key, json.loads(text)
 
 
+#: Allocations between the cyclic collector's youngest passes while views replay (the
+#: interpreter's default is 700). A replay allocates a few short-lived containers per event
+#: and the facts keep up to ``facts.STATES_KEPT`` aggregates' states, so at the default the
+#: collector ran every few events and kept rescanning those states: a fifth of a rebuild's
+#: time (measured, benchmarks/README.md). Reference counting still frees what a replay drops
+#: at once; only cycles wait, for this many allocations at most.
+REPLAY_COLLECTION_THRESHOLD = 50_000
+
+
+class _Collections:
+    """The collector's youngest threshold raised while any replay of the process runs,
+    and restored when the last one ends (replays may run in several threads at once)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._replays = 0
+        self._saved = gc.get_threshold()
+
+    @contextmanager
+    def fewer(self) -> Iterator[None]:
+        with self._lock:
+            if self._replays == 0:
+                self._saved = gc.get_threshold()
+                youngest, *older = self._saved
+                gc.set_threshold(max(youngest, REPLAY_COLLECTION_THRESHOLD), *older)
+            self._replays += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._replays -= 1
+                if self._replays == 0:
+                    gc.set_threshold(*self._saved)
+
+
+replays = _Collections()
+
+
 def run(
     views: Sequence[View],
     progress: Progress | None = None,
-    inspect: Inspect | None = None,
     stop: threading.Event | None = None,
 ) -> int:
     """Bring ``views`` (of one store, in one rows recorder) up to the store's last event
     (or pages of it until ``stop`` is set), reading each page once for all of them;
     returns the position they reached."""
+    with replays.fewer():
+        return _run(views, progress, stop)
+
+
+def _run(views: Sequence[View], progress: Progress | None, stop: threading.Event | None) -> int:
     store, recorder = views[0].projection.store, views[0].recorder
     while True:
         # Read again for each page: another runner (or a rebuild) may have moved a view.
@@ -191,8 +240,6 @@ def run(
         )
         if not notifications:
             return start
-        if inspect is not None:
-            inspect(notifications)
         page, last = Page(notifications, store.mapper), notifications[-1].id
         writes = []
         for view in views:

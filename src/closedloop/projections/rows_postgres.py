@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
 from closedloop.projections.rows import SCAN_PAGE, RowsRecorder, Write
@@ -75,11 +76,15 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
             bound, select = str(rows[-1]["key"]), self._scan_next
 
     def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:
-        with self.datastore.transaction(commit=False) as curs:
-            curs.execute(self._between, (view, first, last))
-            rows = curs.fetchall()
-        for row in rows:
-            yield str(row["key"]), str(row["value"])
+        # Rows as tuples, not the pool's dicts: verify reads a page of entries this way.
+        with (
+            self.datastore.transaction(commit=False) as curs,
+            curs.connection.cursor(row_factory=tuple_row) as tuples,
+        ):
+            tuples.execute(self._between, (view, first, last))
+            rows = tuples.fetchall()
+        for key, value in rows:
+            yield str(key), str(value)
 
     def write_all(self, writes: Sequence[Write]) -> None:
         with self.datastore.transaction(commit=True) as curs:

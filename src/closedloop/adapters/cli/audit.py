@@ -142,7 +142,7 @@ def rebuild(
 ) -> None:
     """Rebuild tracked views from the whole event history (L7)."""
     with ClosedLoop(store) as loop, view_bars("rebuilding") as bar:
-        # Every view in one pass over the store (the trail verified from the same pages).
+        # Every view in one pass over the store (the trail caught up, never rewritten).
         advance = view_bar(bar, view or ", ".join(loop.views()), loop.position())
         position = max(loop.rebuild(view, advance).values())
         advance(position, position)
