@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,15 +18,7 @@ from closedloop.application.unit_of_work import MovedOn, UnitOfWork
 from closedloop.domain.activity import Activity
 from closedloop.domain.target import Target
 from tests.cast import CFO, HEAD, LI
-from tests.conftest import PG_URL
 from tests.scenario import approved_revenue_target, draft_revenue_target
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/shared.db"
-    return f"{PG_URL}?schema={request.getfixturevalue('pg_schema')}"
 
 
 @pytest.fixture

@@ -7,25 +7,16 @@ schema), waits at a barrier, then records its actuals on the same target as fast
 from __future__ import annotations
 
 import multiprocessing
-from pathlib import Path
 
 import pytest
 
 from closedloop import ClosedLoop, FixedClock
 from closedloop.domain.target import Target
-from tests.conftest import PG_URL
 from tests.integration.workers import record_actuals, value_of
 from tests.scenario import approved_revenue_target
 
 WORKERS = 3
 EACH = 60
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/shared.db"
-    return f"{PG_URL}?schema={request.getfixturevalue('pg_schema')}"
 
 
 def run_workers(url: str, retry_in_dispatcher: bool) -> dict[int, int]:

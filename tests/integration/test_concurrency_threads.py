@@ -11,7 +11,6 @@ import inspect
 import threading
 from collections.abc import Callable, Iterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,6 @@ import pytest
 from closedloop import ClosedLoop, ConcurrencyConflict, FixedClock
 from closedloop.domain.target import Target
 from tests.cast import LI, ZHOU
-from tests.conftest import PG_URL
 from tests.scenario import approved_revenue_target, draft_revenue_target
 
 CONFLICT = "another command changed the same record first; reload and try again"
@@ -206,13 +204,6 @@ def test_threads_creating_different_targets_at_once_are_all_listed(loop: ClosedL
 
 
 # --- separate instances: each with its own connections and aggregate cache -------------------
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/shared.db"
-    return f"{PG_URL}?schema={request.getfixturevalue('pg_schema')}"
 
 
 @pytest.fixture

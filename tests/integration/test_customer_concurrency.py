@@ -6,22 +6,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from closedloop import ClosedLoop, ConcurrencyConflict, FixedClock
 from closedloop.domain.customer import Customer
-from tests.conftest import PG_URL
 from tests.customer_scenario import buy, redeem, register
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def shared_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/loop.db"
-    return f"{PG_URL}?schema={request.getfixturevalue('pg_schema')}"
 
 
 def test_R_C5_concurrent_purchases_and_redemptions_each_land_once(shared_url: str) -> None:
