@@ -16,24 +16,21 @@ PostgreSQL (127.0.0.1:5432, database ``test``) is skipped with a note when unrea
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from functools import partial
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
+from stores import fresh_store, postgres_missing
 
 from closedloop import ClosedLoop
 from closedloop.adapters.store import open_store, store_env
 
-PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PAGE = 1000
 EVENTS_PER_METER = 100
 
@@ -117,41 +114,9 @@ def measure(name: str, url: str, events: int) -> Result:
     )
 
 
-@contextmanager
-def sqlite() -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{Path(folder) / 'audit.db'}"
-
-
-@contextmanager
-def postgres() -> Iterator[str]:
-    import psycopg
-
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG_URL}?schema={schema}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def postgres_missing() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed (pip install closedloop[postgres])"
-    try:
-        psycopg.connect(PG_DSN).close()
-    except psycopg.Error as error:
-        return f"no PostgreSQL on 127.0.0.1:5432 ({str(error).strip()[:60]})"
-    return None
-
-
 STORES: dict[str, Callable[[], AbstractContextManager[str]]] = {
-    "sqlite": sqlite,
-    "postgres": postgres,
+    "sqlite": partial(fresh_store, "sqlite"),
+    "postgres": partial(fresh_store, "postgres"),
 }
 
 

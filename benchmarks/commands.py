@@ -14,28 +14,24 @@ PostgreSQL (127.0.0.1:5432, database ``test``) is skipped with a note when unrea
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import JSONTranscoder
+from stores import fresh_store, postgres_missing
 from table import print_table
 
 from closedloop import Actor, ClosedLoop
 from closedloop.adapters.store import store_env
 from closedloop.application.transcodings import DateAsISO
 
-PG_DSN = "host=127.0.0.1 port=5432 dbname=test user=postgres connect_timeout=3"
-PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
 GOAL = 0.8
 
 CEO = Actor("ceo", "CEO", {"leadership"})
@@ -173,36 +169,14 @@ def memory() -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def sqlite() -> Iterator[tuple[str, str]]:
-    with tempfile.TemporaryDirectory() as folder:
-        yield f"sqlite:///{Path(folder) / 'raw.db'}", f"sqlite:///{Path(folder) / 'closedloop.db'}"
+    with fresh_store("sqlite") as raw, fresh_store("sqlite") as ours:
+        yield raw, ours
 
 
 @contextmanager
 def postgres() -> Iterator[tuple[str, str]]:
-    import psycopg
-
-    schemas = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(2)]
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        for schema in schemas:
-            conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG_URL}?schema={schemas[0]}", f"{PG_URL}?schema={schemas[1]}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            for schema in schemas:
-                conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def postgres_missing() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed (pip install closedloop[postgres])"
-    try:
-        psycopg.connect(PG_DSN).close()
-    except psycopg.Error as error:
-        return f"no PostgreSQL on 127.0.0.1:5432 ({str(error).strip()[:60]})"
-    return None
+    with fresh_store("postgres") as raw, fresh_store("postgres") as ours:
+        yield raw, ours
 
 
 STORES: dict[str, Callable[[], AbstractContextManager[tuple[str, str]]]] = {

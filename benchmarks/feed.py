@@ -24,7 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from replay import CEO, generate, store
+from replay import CEO, generate
+from stores import fresh_store
 from table import print_table
 
 from closedloop import ClosedLoop
@@ -124,7 +125,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--events must be at least 100 and --polls at least 1")
     rows = []
     for kind in stores:
-        with store(kind) as url:
+        with fresh_store(kind) as url:
             result = run(url, args.events, args.polls)
         latencies = result["latencies"]
         rows.append(

@@ -42,7 +42,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -50,7 +49,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from commands import PG_DSN, PG_URL, postgres_missing, raw_side
+from commands import raw_side
+from stores import fresh_store, postgres_missing
 from table import print_table
 
 from closedloop import Actor, ClosedLoop, NotFound
@@ -553,24 +553,6 @@ def raw_rate(url: str, seconds: float) -> float:
         return done / (time.perf_counter() - began)
     finally:
         close()
-
-
-@contextlib.contextmanager
-def fresh_store(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'load.db'}"
-        return
-    import psycopg
-
-    schema = f"load_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(PG_DSN, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{PG_URL}?schema={schema}"
-    finally:
-        with psycopg.connect(PG_DSN, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def main() -> None:

@@ -31,16 +31,13 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import resource
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+from stores import fresh_store
 from table import print_table
 
 from closedloop import Actor, ClosedLoop
@@ -137,25 +134,6 @@ def run_size(url: str, size: int, conn: Any) -> None:
     conn.send((events, rates, peak))
 
 
-@contextmanager
-def store(kind: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as folder:
-            yield f"sqlite:///{Path(folder) / 'replay.db'}"
-        return
-    import psycopg
-
-    schema = f"replay_{uuid4().hex[:8]}"
-    dsn = "host=127.0.0.1 port=5432 dbname=test user=postgres"
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"postgresql://postgres@127.0.0.1:5432/test?schema={schema}"
-    finally:
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sizes", default="100000,1000000", help="events per run, comma-separated")
@@ -174,7 +152,7 @@ def main(argv: list[str] | None = None) -> None:
     rows = []
     for kind in stores:
         for size in sizes:
-            with store(kind) as url:
+            with fresh_store(kind) as url:
                 ours, theirs = context.Pipe()
                 process = context.Process(target=run_size, args=(url, size, theirs))
                 process.start()

@@ -2,33 +2,16 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "commands.py"
+from tests.benchmark_run import BENCHMARKS, run_benchmark
+
+SCRIPT = BENCHMARKS / "commands.py"
 
 
 @pytest.mark.slow
 def test_commands_benchmark_prints_raw_and_closedloop_rates_and_their_ratio() -> None:
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(SCRIPT),
-            "--count",
-            "20",
-            "--targets",
-            "3",
-            "--stores",
-            "memory,sqlite",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_benchmark(SCRIPT, "--count", "20", "--targets", "3", "--stores", "memory,sqlite")
     assert done.returncode == 0, done.stderr
     for text in ("raw eventsourcing cmd/s", "closedloop cmd/s", "ratio", "memory", "sqlite"):
         assert text in done.stdout
@@ -36,13 +19,7 @@ def test_commands_benchmark_prints_raw_and_closedloop_rates_and_their_ratio() ->
 
 
 def test_commands_benchmark_refuses_an_unknown_store() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--stores", "oracle"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    done = run_benchmark(SCRIPT, "--stores", "oracle", timeout=60)
     assert done.returncode == 2
     assert "unknown store 'oracle'" in done.stderr
 
@@ -54,13 +31,7 @@ LOOP = SCRIPT.with_name("loop.py")
 def test_loop_benchmark_takes_activities_through_the_whole_loop_on_both_sides() -> None:
     """Both sides record the same events (15 per activity with 3 expenses): the ratio
     compares like with like."""
-    done = subprocess.run(
-        [sys.executable, str(LOOP), "--activities", "3", "--stores", "memory,sqlite"],
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    done = run_benchmark(LOOP, "--activities", "3", "--stores", "memory,sqlite", timeout=180)
     assert done.returncode == 0, done.stderr
     assert "3 activities × 14 commands" in done.stdout
     for text in ("raw cmd/s", "closedloop cmd/s", "ratio", "peak RSS", "memory", "sqlite"):
@@ -72,11 +43,5 @@ def test_loop_benchmark_takes_activities_through_the_whole_loop_on_both_sides() 
 
 def test_loop_benchmark_refuses_bad_arguments() -> None:
     for args in (["--stores", "oracle"], ["--activities", "0"]):
-        done = subprocess.run(
-            [sys.executable, str(LOOP), *args],
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        done = run_benchmark(LOOP, *args, timeout=60)
         assert done.returncode == 2, args

@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-SCRIPT = Path(__file__).parents[2] / "benchmarks" / "customers.py"
-IMPORT = Path(__file__).parents[2] / "benchmarks" / "customer_import.py"
+from tests.benchmark_run import BENCHMARKS, run_benchmark
+
+SCRIPT = BENCHMARKS / "customers.py"
+IMPORT = BENCHMARKS / "customer_import.py"
 
 
 @pytest.mark.slow
 def test_customers_benchmark_prints_snapshot_and_replay_times() -> None:
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT), "--sizes", "10,250", "--repeat", "1"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_benchmark(SCRIPT, "--sizes", "10,250", "--repeat", "1")
     assert done.returncode == 0, done.stderr
     assert "| purchases | events | raw eventsourcing get ms | snapshot load ms |" in done.stdout
     assert "| 250 | 252 |" in done.stdout  # registered, 250 purchases, one tier change
@@ -28,13 +20,7 @@ def test_customers_benchmark_prints_snapshot_and_replay_times() -> None:
 
 @pytest.mark.slow
 def test_import_benchmark_prints_raw_and_closedloop_rates_against_the_goal() -> None:
-    done = subprocess.run(
-        [sys.executable, str(IMPORT), "--customers", "20", "--purchases", "200"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_benchmark(IMPORT, "--customers", "20", "--purchases", "200")
     assert done.returncode == 0, done.stderr
     assert "| raw eventsourcing, loads per batch | - |" in done.stdout
     assert "| raw eventsourcing, saves only | - |" in done.stdout
