@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.requests import HTTPConnection
 
 from closedloop.adapters.http.keys import Keyring
 from closedloop.domain.actor import Actor
@@ -30,6 +31,16 @@ def authenticator(keyring: Keyring) -> Authenticator:
         bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_BEARER)],
         api_key: Annotated[str | None, Depends(_API_KEY)],
     ) -> Actor:
-        return keyring.actor(bearer.credentials if bearer is not None else api_key)
+        return keyring.actor(_either(bearer, api_key))
 
     return authenticated
+
+
+async def request_key(connection: HTTPConnection) -> str | None:
+    """The key the security schemes read from ``connection``'s headers, or None (for a
+    path that answers before FastAPI's dependencies run: ``fast``)."""
+    return _either(await _BEARER(connection), await _API_KEY(connection))
+
+
+def _either(bearer: HTTPAuthorizationCredentials | None, api_key: str | None) -> str | None:
+    return bearer.credentials if bearer is not None else api_key

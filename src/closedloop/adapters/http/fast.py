@@ -19,8 +19,10 @@ from urllib.parse import parse_qsl
 from eventsourcing.persistence import PersistenceError
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from closedloop.adapters.http.auth import request_key
 from closedloop.adapters.http.commands import answer
 from closedloop.adapters.http.errors import response_to
 from closedloop.adapters.http.exact import exact_json
@@ -47,7 +49,8 @@ class CommandFastPath:
             await self.app(scope, receive, send)
             return
         messages = await _received(receive)
-        call = self._accepted(scope, command, b"".join(m.get("body", b"") for m in messages))
+        body = b"".join(m.get("body", b"") for m in messages)
+        call = self._accepted(scope, command, body, await request_key(HTTPConnection(scope)))
         if call is None:
             await self.app(scope, _replaying(messages, receive), send)
             return
@@ -57,7 +60,9 @@ class CommandFastPath:
             response = response_to(error)
         await response(scope, receive, send)
 
-    def _accepted(self, scope: Scope, command: Command, body: bytes) -> dict[str, Any] | None:
+    def _accepted(
+        self, scope: Scope, command: Command, body: bytes, key: str | None
+    ) -> dict[str, Any] | None:
         """The route's arguments, when its dependencies and validation would all pass."""
         headers: dict[bytes, bytes] = {}
         for name, value in scope["headers"]:
@@ -67,7 +72,6 @@ class CommandFastPath:
         content_type = headers.get(b"content-type", b"").split(b";")[0].strip().lower()
         if content_type != b"application/json" or not body:
             return None
-        key = _key(headers)
         plain, expected_version = _expected_version(scope["query_string"])
         request_id = headers.get(b"idempotency-key")
         if key is None or not plain or (request_id is not None and not 0 < len(request_id) <= 200):
@@ -83,17 +87,6 @@ class CommandFastPath:
             "expected_version": expected_version,
             "idempotency_key": None if request_id is None else request_id.decode("latin-1"),
         }
-
-
-def _key(headers: dict[bytes, bytes]) -> str | None:
-    """The key of ``Authorization: Bearer KEY``, else of ``X-API-Key``, as the security
-    schemes read them; None when neither gives one."""
-    authorization = headers.get(b"authorization")
-    if authorization is not None:
-        scheme, _, credentials = authorization.decode("latin-1").partition(" ")
-        return credentials if scheme.lower() == "bearer" and credentials else None
-    api_key = headers.get(b"x-api-key", b"").decode("latin-1")
-    return api_key or None
 
 
 def _expected_version(query: bytes) -> tuple[bool, int | None]:
