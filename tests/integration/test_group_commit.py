@@ -27,7 +27,7 @@ from closedloop import (
     RuleViolation,
     StoreUnavailable,
 )
-from closedloop.application import group_commit
+from closedloop.application import dispatcher, group_commit
 from closedloop.application.unit_of_work import UnitOfWork
 from closedloop.domain.ids import aggregate_id
 from closedloop.domain.target import Target
@@ -399,3 +399,54 @@ def test_R_G4_a_command_staged_on_a_version_committed_since_fails_without_a_tran
 
     assert saves.calls == [(1, 1, True)]  # no transaction for the second
     assert recorded(grouped) == [Decimal(1)]
+
+
+def test_a_command_that_lost_a_race_goes_before_first_tries_in_its_batch(
+    grouped: ClosedLoop, clock: FixedClock
+) -> None:
+    """Two writers that keep meeting on one aggregate take turns: the one that lost last
+    time wins this time, though it joined the batch second."""
+    approved_revenue_target(grouped)
+    staged = []
+    for value in ("1", "2"):  # both on version 3, as two threads would have staged them
+        uow = UnitOfWork(grouped._store, grouped.policy, clock.now())
+        uow.get(Target, "REV-2026").record_actual(
+            LI, clock.now(), Decimal(value), clock.now().date(), "ERP"
+        )
+        staged.append(uow.stage())
+    group = grouped._dispatcher.group_commit
+    assert group is not None
+    with group.arriving() as first_try, group.arriving() as retry:
+        outcomes = together(
+            lambda: group.save(staged[0], first_try, lost=0),
+            lambda: (time.sleep(0.1), group.save(staged[1], retry, lost=1)),
+        )
+
+    assert isinstance(outcomes[0], group_commit.LostInProcess), outcomes
+    assert recorded(grouped) == [Decimal(2)]
+
+
+def test_a_command_that_lost_to_this_process_goes_again_at_once_on_the_cache(
+    grouped: ClosedLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The winner's state is in the cache when the loser hears it lost: no back-off and
+    no read of the store before it runs again (a race lost to another process has both)."""
+    approved_revenue_target(grouped)
+    Together(2, monkeypatch)
+    waits: list[int] = []
+    monkeypatch.setattr(dispatcher, "_back_off", waits.append)
+    fresh: list[bool] = []
+    original_init = UnitOfWork.__init__
+
+    def spied(uow: UnitOfWork, *args: Any, **kwargs: Any) -> None:
+        fresh.append(bool(kwargs.get("fresh", False)))
+        original_init(uow, *args, **kwargs)
+
+    monkeypatch.setattr(UnitOfWork, "__init__", spied)
+
+    outcomes = together(recording(grouped, "1"), recording(grouped, "2"))
+
+    assert all(isinstance(o, dict) for o in outcomes), outcomes
+    assert sorted(recorded(grouped)) == [Decimal(1), Decimal(2)]
+    assert waits == []
+    assert fresh == [False, False, False]  # two first tries, one retry

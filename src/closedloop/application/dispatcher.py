@@ -28,7 +28,7 @@ from pydantic import ValidationError
 
 from closedloop.application.catalogue import Catalogue, Command, Result
 from closedloop.application.clock import Clock
-from closedloop.application.group_commit import Arrival, GroupCommit
+from closedloop.application.group_commit import Arrival, GroupCommit, LostInProcess
 from closedloop.application.inputs import ActorIn, Input, invalid_input
 from closedloop.application.store import EventStoreApp
 from closedloop.application.unit_of_work import MovedOn, Staged, UnitOfWork, save_staged
@@ -104,12 +104,14 @@ class Dispatcher:
                 try:
                     staged = uow.stage()
                     if staged is not None:
-                        self._save(staged, arrival)
+                        self._save(staged, arrival, attempt - 1)
                 except MovedOn:
                     fresh = True
-                except IntegrityError:
-                    fresh = True
-                    uow.refresh()
+                except IntegrityError as lost:
+                    # lost to this process: its cache holds the winner's state, go again
+                    fresh = not isinstance(lost, LostInProcess)
+                    if fresh:
+                        uow.refresh()
                     if key is not None and key in self.store.repository:
                         continue  # a concurrent duplicate was first: return what it recorded
                     if expected_version is not None or attempt >= self.max_attempts:
@@ -117,7 +119,8 @@ class Dispatcher:
                             f"{name}: another command changed the same record first; "
                             "reload and try again"
                         ) from None
-                    _back_off(attempt)
+                    if fresh:
+                        _back_off(attempt)
                     attempt += 1
                 else:
                     return result
@@ -125,12 +128,13 @@ class Dispatcher:
     def _arriving(self) -> AbstractContextManager[Arrival | None]:
         return nullcontext() if self.group_commit is None else self.group_commit.arriving()
 
-    def _save(self, staged: Staged, arrival: Arrival | None) -> None:
-        """One transaction for this command alone, or for its group."""
+    def _save(self, staged: Staged, arrival: Arrival | None, lost: int) -> None:
+        """One transaction for this command alone, or for its group (where a command that
+        lost ``lost`` races already goes first)."""
         if self.group_commit is None:
             save_staged(self.store, [staged])
         else:
-            self.group_commit.save(staged, arrival)
+            self.group_commit.save(staged, arrival, lost)
 
     def authorise(self, actor: Actor, command: Command) -> None:
         """R-G2: the actor's roles must grant the command's permission."""

@@ -12,7 +12,10 @@ version of one aggregate (both staged on the state before either) cannot both co
 later one is kept out of the batch, and loses its race for certain once the earlier one
 committed (the store's unique key), without a transaction of its own; so does one whose
 version the cache shows committed already (an earlier batch wrote it while this command
-was being handled). Either is retried by the dispatcher on fresh state. When the batch's
+was being handled). Either is retried by the dispatcher on fresh state, and a retry comes
+before the commands of its batch that lost fewer races (earlier: before any), so two
+writers that keep meeting on one aggregate take turns instead of one losing every time
+until it gives up. When the batch's
 transaction fails all the same (another process first, one command's events that cannot
 be stored), every command is saved again on its own, so only the ones that fail that way
 see their error. A store that cannot be reached fails every command of the batch at once:
@@ -39,6 +42,12 @@ DEFAULT_WINDOW = 0.002
 DEFAULT_MAX_BATCH = 64
 #: A server worker's setting: ``off``, or the window in milliseconds (empty: the default).
 GROUP_COMMIT_VARIABLE = "CLOSEDLOOP_GROUP_COMMIT"
+
+
+class LostInProcess(IntegrityError):
+    """A race lost to a command this process committed: the cache holds the state it
+    committed, so the loser may run again at once on the cache, where one that lost to
+    another process backs off and reads the store."""
 
 
 @attrs.frozen
@@ -82,6 +91,7 @@ class Arrival:
 @attrs.define(eq=False)
 class _Entry:
     staged: Staged
+    lost: int = 0
     error: BaseException | None = None
     done: threading.Event = attrs.field(factory=threading.Event)
 
@@ -117,10 +127,11 @@ class GroupCommit:
                     self._on_the_way -= 1
                     self._lock.notify_all()
 
-    def save(self, staged: Staged, arrival: Arrival | None = None) -> None:
-        """Save ``staged`` in the open batch (or lead a new one); raises what its own save
-        raised, ``IntegrityError`` for a lost race."""
-        entry = _Entry(staged)
+    def save(self, staged: Staged, arrival: Arrival | None = None, lost: int = 0) -> None:
+        """Save ``staged`` in the open batch (or lead a new one), ahead of the commands that
+        lost fewer than ``lost`` races; raises what its own save raised, ``IntegrityError``
+        for a lost race (``LostInProcess`` for one lost to this process)."""
+        entry = _Entry(staged, lost)
         with self._lock:
             if arrival is not None and not arrival.joined:
                 arrival.joined = True
@@ -174,14 +185,14 @@ class GroupCommit:
         for that one's outcome."""
         if not entries:
             return
-        first, later = _apart(entries)
+        first, later = _apart(sorted(entries, key=lambda entry: -entry.lost))
         for entry in first:
             if self._taken(entry):
-                entry.error = IntegrityError("a command saved before changed it first")
+                entry.error = LostInProcess("a command saved before changed it first")
         self._save_together([entry for entry in first if entry.error is None])
         for entry, winners in later:
             if any(winner.error is None for winner in winners):
-                entry.error = IntegrityError("a command of the same batch changed it first")
+                entry.error = LostInProcess("a command of the same batch changed it first")
         self._write([entry for entry, _ in later if entry.error is None])
 
     def _taken(self, entry: _Entry) -> bool:
