@@ -12,7 +12,8 @@ a tier (R-C4) is decided without summing a year of purchases on every purchase.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterator, Mapping
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -104,11 +105,29 @@ def _take(held: Lots, taken: Mapping[str, int]) -> None:
 @attrs.define
 class Year:
     """The purchases of the 12 months up to the latest, by day, their exact sum, and their
-    days (searched in C: a key function would be called for every comparison)."""
+    days (searched in C: a key function would be called for every comparison). ``places``
+    counts the purchases by their amounts' decimal places, so the sum left when some age
+    out is written as summing those left would write it (``2.00``, not ``2.000``)."""
 
     purchases: list[Purchase]
     spend: Decimal
     days: list[date] = attrs.field(eq=False)
+    places: Counter[int] = attrs.field(eq=False)
+
+
+def _place(purchase: Purchase) -> int:
+    return max(0, -int(purchase.amount.amount.as_tuple().exponent))
+
+
+def _places(purchases: Iterable[Purchase]) -> Counter[int]:
+    return Counter(map(_place, purchases))
+
+
+def _less(spend: Decimal, older: list[Purchase], places: Counter[int]) -> Decimal:
+    """``spend`` without the ``older`` purchases, with the places of those left in
+    ``places`` (dropping only trailing zeros: the rest sums to a multiple of them)."""
+    rest = EXACT.subtract(spend, exact_sum(p.amount.amount for p in older))
+    return rest.quantize(Decimal(1).scaleb(-max(places, default=0)), context=EXACT)
 
 
 class RecentPurchases(Packed[Year]):
@@ -120,7 +139,10 @@ class RecentPurchases(Packed[Year]):
     def _build(cls, rows: list[Row]) -> Year:
         purchases = [p if isinstance(p, Purchase) else purchase_of(p) for p in rows]
         return Year(
-            purchases, exact_sum(p.amount.amount for p in purchases), [p.on for p in purchases]
+            purchases,
+            exact_sum(p.amount.amount for p in purchases),
+            [p.on for p in purchases],
+            _places(purchases),
         )
 
     @classmethod
@@ -129,7 +151,7 @@ class RecentPurchases(Packed[Year]):
 
     @classmethod
     def _copy(cls, value: Year) -> Year:
-        return Year(list(value.purchases), value.spend, list(value.days))
+        return Year(list(value.purchases), value.spend, list(value.days), Counter(value.places))
 
     def add(self, purchase: Purchase, latest: date) -> None:
         """``purchase`` recorded, ``latest`` the latest purchase day since: those a year or
@@ -146,8 +168,8 @@ class RecentPurchases(Packed[Year]):
         aged = bisect.bisect_right(year.days, start)
         if not aged:  # the usual case: all of them
             return year.spend, len(purchases)
-        older = exact_sum(p.amount.amount for p in purchases[:aged])
-        return EXACT.subtract(year.spend, older), len(purchases) - aged
+        older = purchases[:aged]
+        return _less(year.spend, older, year.places - _places(older)), len(purchases) - aged
 
     def __iter__(self) -> Iterator[Purchase]:
         return iter(self.value.purchases)
@@ -166,8 +188,10 @@ def _add(year: Year, change: tuple[Purchase, date]) -> None:
     purchases.insert(at, purchase)
     days.insert(at, purchase.on)
     year.spend = EXACT.add(year.spend, purchase.amount.amount)
+    year.places[_place(purchase)] += 1
     aged = bisect.bisect_right(days, latest - YEAR)
     if aged:
-        older = exact_sum(p.amount.amount for p in purchases[:aged])
-        year.spend = EXACT.subtract(year.spend, older)
+        older = purchases[:aged]
+        year.places -= _places(older)
+        year.spend = _less(year.spend, older, year.places)
         del purchases[:aged], days[:aged]
