@@ -34,6 +34,7 @@ import contextlib
 import datetime as dt
 import http.client
 import json
+import os
 import random
 import socket
 import subprocess
@@ -355,6 +356,12 @@ class Run:
     seconds: float
     clients: list[Client]
     problems: list[str]
+    #: The server's CPU seconds (every worker) while the clients ran; None without /proc.
+    cpu: float | None = None
+
+    @property
+    def cpu_per_command(self) -> float | None:
+        return None if self.cpu is None or not self.writes else self.cpu / self.writes
 
     @property
     def writes(self) -> int:
@@ -383,8 +390,9 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serving(url: str, workers: int, group_commit: bool, folder: Path) -> Iterator[str]:
-    """``closedloop serve`` on a free loopback port until the block ends; its base URL."""
+def serving(url: str, workers: int, group_commit: bool, folder: Path) -> Iterator[tuple[str, int]]:
+    """``closedloop serve`` on a free loopback port until the block ends; its base URL and
+    process id."""
     auth = folder / "auth.toml"
     auth.write_text(auth_toml(), encoding="utf-8")
     port = free_port()
@@ -411,7 +419,7 @@ def serving(url: str, workers: int, group_commit: bool, folder: Path) -> Iterato
                     raise SystemExit(f"the server did not start: see {log.name}") from None
                 time.sleep(0.2)
         time.sleep(0.5 * workers)  # every worker up, not only the first
-        yield base
+        yield base, server.pid
     finally:
         server.terminate()
         server.wait(timeout=60)
@@ -424,22 +432,36 @@ def run(
     set_up(url, clients)
     with (
         tempfile.TemporaryDirectory() as folder,
-        serving(url, workers, group_commit, Path(folder)) as base,
+        serving(url, workers, group_commit, Path(folder)) as (base, pid),
     ):
         deadline = time.monotonic() + seconds
         crowd = [Client(n, base, deadline, requests) for n in range(clients)]
         threads = [threading.Thread(target=client.run) for client in crowd]
-        began = time.perf_counter()
+        cpu_before, began = cpu_seconds(pid), time.perf_counter()
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
-        spent = time.perf_counter() - began
+        spent, cpu_after = time.perf_counter() - began, cpu_seconds(pid)
         log = next(Path(folder).glob("serve-*.log")).read_text(encoding="utf-8")
     problems = check(url, crowd)
     if "Traceback" in log:
         problems.append("the server logged a traceback")
-    return Run(workers, group_commit, spent, crowd, problems)
+    cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+    return Run(workers, group_commit, spent, crowd, problems, cpu)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User and system CPU of process ``pid`` and its children (the server's workers), from
+    Linux's ``/proc``; None where there is none."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    theirs = [cpu_seconds(int(child)) for child in children]
+    return own + sum(t for t in theirs if t is not None)
 
 
 def check(url: str, crowd: list[Client]) -> list[str]:
@@ -499,6 +521,12 @@ class Threads:
     rate: float
     latencies: list[float]
     problems: list[str]
+    #: This process's CPU seconds while the threads ran.
+    cpu: float
+
+    @property
+    def cpu_per_command(self) -> float:
+        return self.cpu / len(self.latencies) if self.latencies else 0.0
 
     def percentile(self, p: float) -> float:
         ordered = sorted(self.latencies)
@@ -526,18 +554,18 @@ def in_process(url: str, threads: int, seconds: float, group_commit: bool) -> Th
                 accepted[number].append(value)
 
         crowd = [threading.Thread(target=writer, args=(n,)) for n in range(threads)]
-        began = time.perf_counter()
+        cpu_before, began = time.process_time(), time.perf_counter()
         for thread in crowd:
             thread.start()
         for thread in crowd:
             thread.join()
-        spent = time.perf_counter() - began
+        spent, cpu = time.perf_counter() - began, time.process_time() - cpu_before
         problems = []
         for number, values in enumerate(accepted):
             got = sorted(str(m["value"]) for m in loop.target(f"T-{number}")["measurements"])
             if got != sorted(str(Decimal(v)) for v in values):
                 problems.append(f"T-{number}: {len(got)} actuals for {len(values)} accepted")
-    return Threads(group_commit, len(latencies) / spent, latencies, problems)
+    return Threads(group_commit, len(latencies) / spent, latencies, problems, cpu)
 
 
 # --- raw eventsourcing, stores ------------------------------------------------------------------
@@ -603,13 +631,14 @@ def report(options: argparse.Namespace, raw: float, runs: list[Run], local: list
             f"{r.rate / raw:.2f}×",
             f"{1000 * r.percentile(0.5):.1f}",
             f"{1000 * r.percentile(0.99):.1f}",
+            "–" if r.cpu_per_command is None else f"{1000 * r.cpu_per_command:.2f}",
             f"{r.conflicts:,}",
             "none lost" if not r.problems else f"{len(r.problems)} problems",
         ]
         for r in runs
     ]
     header = ["workers", "group commit", "clients", "commands", "cmd/s", "× raw"]
-    header += ["p50 ms", "p99 ms", "409s", "check"]
+    header += ["p50 ms", "p99 ms", "server CPU ms/cmd", "409s", "check"]
     print_table(
         f"closedloop serve on {options.store}, {options.seconds:g} s per row "
         f"(raw eventsourcing, one thread: {raw:,.0f} cmd/s)",
@@ -625,18 +654,22 @@ def report(options: argparse.Namespace, raw: float, runs: list[Run], local: list
             f"{t.rate / raw:.2f}×",
             f"{1000 * t.percentile(0.5):.1f}",
             f"{1000 * t.percentile(0.99):.1f}",
+            f"{1000 * t.cpu_per_command:.2f}",
             "none lost" if not t.problems else f"{len(t.problems)} problems",
         ]
         for t in local
     ]
+    header = ["group commit", "threads", "commands", "cmd/s", "× raw", "p50 ms", "p99 ms"]
+    header += ["CPU ms/cmd", "check"]
     print_table(
         f"in process on {options.store}, {options.seconds / 2:g} s per row: "
         "ClosedLoop.execute from threads (target.record_actual)",
-        ["group commit", "threads", "commands", "cmd/s", "× raw", "p50 ms", "p99 ms", "check"],
+        header,
         rows,
     )
     gain = local[1].rate / local[0].rate
     print(f"group commit in process at {options.clients} threads: {gain:.2f}× without it")
+    print(ceiling("in process", local[1].cpu_per_command, local[0].rate))
     for t in local:
         for problem in t.problems[:10]:
             print(f"in process, group commit {t.group_commit}: {problem}")
@@ -650,10 +683,24 @@ def report(options: argparse.Namespace, raw: float, runs: list[Run], local: list
             f"without it "
             f"(goal ≥ {GOAL:g}×: {verdict})"
         )
+        if on.cpu_per_command is not None:
+            print(ceiling("over HTTP, 1 worker", on.cpu_per_command, off.rate))
     for r in runs:
         for problem in r.problems[:10]:
             print(f"workers {r.workers}, group commit {r.group_commit}: {problem}")
     print("absolute rates move with the machine's load: compare the × raw column")
+
+
+def ceiling(where: str, cpu_per_command: float, without: float) -> str:
+    """What one process's CPU allows with group commit (one GIL: one core's worth), against
+    the rate without it: the most the ratio can be, however large the batches."""
+    if not cpu_per_command or not without:
+        return f"{where}: no CPU figure"
+    most = 1 / cpu_per_command
+    return (
+        f"{where}: {1000 * cpu_per_command:.2f} ms of CPU per grouped command, so at most "
+        f"{most:,.0f} cmd/s on one core: {most / without:.2f}× the {without:,.0f} without it"
+    )
 
 
 if __name__ == "__main__":

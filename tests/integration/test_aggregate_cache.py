@@ -12,8 +12,17 @@ import attrs
 import pytest
 
 import closedloop.domain
-from closedloop import ClosedLoop, ConcurrencyConflict
-from closedloop.application.unit_of_work import _value_type, private_copy
+from closedloop import ClosedLoop, ConcurrencyConflict, FixedClock
+from closedloop.adapters.demo import run_demo
+from closedloop.application.unit_of_work import (
+    _copied,
+    _is_value,
+    _value_containers,
+    _value_type,
+    private_copy,
+    replay_onto,
+)
+from closedloop.domain.base import LoopAggregate
 from closedloop.domain.target import Measurement, Target
 from tests.cast import HEAD, LI
 from tests.scenario import approved_revenue_target, draft_revenue_target, quarters
@@ -168,6 +177,65 @@ def test_a_frozen_item_declared_with_a_list_is_still_copied_among_declared_value
     assert copied["values"] is not state["values"]
     assert copied["values"][0] is named  # shared, not copied
     assert state["mixed"][1].tags == ["x"]
+
+
+class Declared:
+    """Containers declared with what they hold: of values, of mutable items, of anything."""
+
+    names: list[Named]
+    by_name: dict[str, Named]
+    tagged: list[Tagged]
+    anything: dict[str, object]
+
+
+def test_only_containers_declared_to_hold_values_are_copied_as_a_whole() -> None:
+    assert _value_containers(Declared) == {"names": list, "by_name": dict}
+    assert _value_containers(Target)["measurements"] is list
+
+
+def test_a_container_declared_as_values_is_copied_whole_and_the_rest_as_before() -> None:
+    named, tagged = Named("a", ("b",)), Tagged("t", ["x"])
+    declared = Declared()
+    declared.names, declared.by_name = [named], {"a": named}
+    declared.tagged, declared.anything = [tagged], {"t": tagged}
+    vars(declared)["names_as_tuple"] = (named,)
+
+    copied = vars(private_copy(declared))  # type: ignore[type-var]
+    copied["names"].append(named)
+    copied["by_name"]["b"] = named
+    copied["tagged"][0].tags.append("y")
+    copied["anything"]["t"].tags.append("z")
+
+    assert (declared.names, declared.by_name) == ([named], {"a": named})
+    assert tagged.tags == ["x"]  # the mutable items were copied, not shared
+    assert copied["names"][0] is named  # values: shared
+    assert copied["names_as_tuple"] is vars(declared)["names_as_tuple"]
+
+
+def test_every_container_declared_as_values_holds_values_and_copies_as_item_by_item() -> None:
+    """Across the demo year's aggregates, replayed from the store: whatever the whole-container
+    copy takes as values is a value (hashed by value), and the copy equals the item-by-item one."""
+    clock = FixedClock("2025-11-03T09:00:00+00:00")
+    with ClosedLoop("memory:", clock=clock) as loop:
+        run_demo(loop, clock)
+        store = loop._store
+        notifications = store.recorder.select_notifications(start=1, limit=1_000_000)
+        whole = 0
+        listings = {n.originator_id for n in notifications if n.topic.endswith(":Listed")}
+        for agg_id in {n.originator_id for n in notifications} - listings:
+            aggregate = store.repository.get(agg_id, projector_func=replay_onto)
+            assert isinstance(aggregate, LoopAggregate)
+            state = vars(aggregate)
+            containers = _value_containers(type(aggregate))
+            copied, by_item = vars(private_copy(aggregate)), _copied(dict(state))
+            assert copied == by_item
+            for name, value in state.items():
+                if type(value) is containers.get(name):
+                    items = [*value.keys(), *value.values()] if isinstance(value, dict) else value
+                    assert all(map(_is_value, items)), (type(aggregate).__name__, name)
+                    assert copied[name] is not value
+                    whole += bool(value)
+        assert whole > 100
 
 
 def test_every_domain_class_that_is_a_value_by_declaration_is_frozen() -> None:

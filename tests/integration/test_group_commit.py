@@ -333,6 +333,28 @@ def test_a_lone_command_does_not_wait_for_the_window(tmp_path: Path) -> None:
         assert time.monotonic() - started < 0.5
 
 
+def test_a_batch_closes_when_its_last_command_arrives_not_at_the_windows_end(
+    store_url: str, clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The leader is woken only when the batch may close: the last arrival must wake it."""
+    with ClosedLoop(store_url, clock=clock, group_commit=Batching(window=1)) as loop:
+        for n in range(4):
+            approved_revenue_target(loop, f"T-{n}")
+        saves = Saves(monkeypatch)
+        Together(4, monkeypatch)
+
+        def actual(ref: str) -> Any:
+            args = {"target": ref, "value": "5", "as_of": "2026-01-31", "source": "ERP"}
+            return loop.execute("target.record_actual", LI, args)
+
+        started = time.monotonic()
+        outcomes = together(*(lambda n=n: actual(f"T-{n}") for n in range(4)))
+
+        assert time.monotonic() - started < 0.5
+        assert all(isinstance(o, dict) for o in outcomes), outcomes
+        assert saves.committed == [(4, 4)]
+
+
 def test_sqlite_files_are_flushed_at_every_commit(tmp_path: Path) -> None:
     """Durability is unchanged by batching: ``synchronous=FULL`` on the store's connections."""
     with ClosedLoop(f"sqlite:///{tmp_path}/durable.db") as loop:
