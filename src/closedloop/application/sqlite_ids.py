@@ -15,7 +15,7 @@ class SQLiteIdsRecorder(SQLiteApplicationRecorder):
     """``SQLiteApplicationRecorder`` with the stored id text converted once per aggregate.
 
     SQLite stores an id as text, and the library makes a new ``UUID`` of it for every row
-    read: Python code that parses the text, an eighth of a rebuild's time, for ids that
+    read: Python code that parses the text, a tenth of a rebuild's time, for ids that
     recur (a target's hundred events). The same text always makes an equal ``UUID``, and a
     ``UUID`` never changes, so one object serves every row with that text; the kept ids are
     forgotten all at once when there are ``IDS_KEPT`` of them. Writing is the library's.
