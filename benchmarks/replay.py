@@ -6,7 +6,9 @@ target drafted, submitted, approved, then measured until it has 100 events; save
 targets per transaction straight through the library, as a bulk load would), then times:
 
 - raw: ``select_notifications`` a page of 1,000 at a time, then the same with each
-  notification decoded by the library's mapper (the floor any replay stands on);
+  notification decoded by the library's mapper: the library's own recorder and JSON
+  transcoder (with the store's transcodings), not the store's faster ones, so the
+  baseline holds no closedloop code;
 - the first catch-up of the audit trail and of the evaluation facts (what a store does
   when its views meet an existing history);
 - ``audit verify`` (re-read every event, recompute the chain, compare with the trail);
@@ -30,13 +32,16 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import resource
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from uuid import uuid4
+from uuid import UUID, uuid4
 
+from eventsourcing.persistence import ApplicationRecorder, JSONTranscoder, Mapper
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from stores import fresh_store
 from table import print_table
 
@@ -90,14 +95,34 @@ def generate(loop: ClosedLoop, events: int, first: int = 0) -> int:
     return first + targets
 
 
-def timed(events: int, work: Any) -> float:
-    began = time.perf_counter()
+def timed(events: int, work: Any, cpu: dict[str, float] | None = None, name: str = "") -> float:
+    """Events per second of wall time for ``work()``; its CPU time per event (µs) into
+    ``cpu[name]``: under a shared machine's load the CPU per event is the steadier figure."""
+    began, cpu_began = time.perf_counter(), time.process_time()
     work()
+    if cpu is not None:
+        cpu[name] = (time.process_time() - cpu_began) / events * 1e6
     return events / (time.perf_counter() - began)
 
 
+def library_reading(loop: ClosedLoop) -> tuple[ApplicationRecorder, Mapper[UUID]]:
+    """The library's own recorder and mapper for the store, with the store's transcodings:
+    the baseline has no closedloop code in it (the store reads SQLite with its own
+    recorder subclass and decodes with its own transcoder)."""
+    store = loop._store
+    recorder: ApplicationRecorder = store.recorder
+    if isinstance(recorder, SQLiteApplicationRecorder):
+        recorder = SQLiteApplicationRecorder(datastore=recorder.datastore)
+    transcoder = JSONTranscoder()
+    store.register_transcodings(transcoder)
+    mapper = Mapper[UUID](
+        transcoder=transcoder, compressor=store.mapper.compressor, cipher=store.mapper.cipher
+    )
+    return recorder, mapper
+
+
 def raw_read(loop: ClosedLoop, decode: bool) -> int:
-    recorder, mapper = loop._store.recorder, loop._store.mapper
+    recorder, mapper = library_reading(loop)
     position, count = 0, 0
     while page := recorder.select_notifications(
         start=position, limit=1000, inclusive_of_start=False
@@ -111,27 +136,33 @@ def raw_read(loop: ClosedLoop, decode: bool) -> int:
 
 
 def run_size(url: str, size: int, conn: Any) -> None:
-    """One store, one size, in a process of its own: the rates and the peak memory."""
+    """One store, one size, in a process of its own: the rates, the CPU per event, the peak
+    memory and the load average at the start and the end."""
+    load = [os.getloadavg()[0]]
+    cpu: dict[str, float] = {}
     with ClosedLoop(url) as loop:
         began = time.perf_counter()
         targets = generate(loop, size)
         generated = loop.position()
         generation = generated / (time.perf_counter() - began)
         rates = {"generate": generation}
-        rates["raw read"] = timed(generated, lambda: raw_read(loop, decode=False))
-        rates[RAW] = timed(generated, lambda: raw_read(loop, decode=True))
-        views = loop._views
-        rates["first catch-up (audit + facts)"] = timed(generated, views.catch_up)
-        rates["verify"] = timed(generated, loop.audit_verify)
-        rates["rebuild"] = timed(generated, loop.rebuild)  # every view but the trail (kept)
+        for name, work in (
+            ("raw read", lambda: raw_read(loop, decode=False)),
+            (RAW, lambda: raw_read(loop, decode=True)),
+            ("first catch-up (audit + facts)", loop._views.catch_up),
+            ("verify", loop.audit_verify),
+            ("rebuild", loop.rebuild),  # every view but the trail (kept)
+        ):
+            rates[name] = timed(generated, work, cpu, name)
         more = size // 10
         generate(loop, more, first=targets)
         added = loop.position() - generated
-        rates["catch-up"] = timed(added, views.catch_up)
+        rates["catch-up"] = timed(added, loop._views.catch_up, cpu, "catch-up")
         events = loop.position()
         loop._views["audit"].catch_up()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    conn.send((events, rates, peak))
+    load.append(os.getloadavg()[0])
+    conn.send((events, rates, cpu, peak, load))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -156,11 +187,16 @@ def main(argv: list[str] | None = None) -> None:
                 ours, theirs = context.Pipe()
                 process = context.Process(target=run_size, args=(url, size, theirs))
                 process.start()
-                events, rates, peak = ours.recv()
+                events, rates, cpu, peak, load = ours.recv()
                 process.join()
             rows.append((kind, f"{events:,}", rates, f"{peak / 2**20:,.0f} MiB"))
             measured = ", ".join(f"{name} {_cell(rates, name)}" for name in rates)
-            print(f"{kind}, {events:,} events: {measured}; peak RSS {rows[-1][3]}", flush=True)
+            used = ", ".join(f"{name} {micros:.1f}" for name, micros in cpu.items())
+            print(
+                f"{kind}, {events:,} events: {measured}; peak RSS {rows[-1][3]}; "
+                f"CPU µs per event: {used}; load average {load[0]:.1f} → {load[1]:.1f}",
+                flush=True,
+            )
     names = list(rows[0][2])
     header = ("store", "events", *(f"{name} ev/s" for name in names), "peak RSS")
     table = [

@@ -15,6 +15,7 @@ from uuid import uuid4
 
 from eventsourcing.persistence import PersistenceError
 
+from closedloop.application import sqlite_ids
 from closedloop.application.store import EventStoreApp, creating_tables
 from closedloop.domain.errors import InvalidInput, StoreUnavailable
 
@@ -52,7 +53,12 @@ def store_env(url: str) -> dict[str, str]:
         return {"PERSISTENCE_MODULE": "eventsourcing.popo", **CACHE}
     parts = urlsplit(url)
     if parts.scheme == "sqlite":
-        return {"PERSISTENCE_MODULE": "eventsourcing.sqlite", **_sqlite(url, parts), **CACHE}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "APPLICATION_RECORDER_TOPIC": sqlite_ids.TOPIC,  # ids made once per aggregate
+            **_sqlite(url, parts),
+            **CACHE,
+        }
     if parts.scheme in ("postgresql", "postgres"):
         return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_postgres(url, parts), **CACHE}
     raise InvalidInput(f"store {redacted(url)!r} is not {FORMS}")

@@ -195,26 +195,32 @@ class States:
     """Aggregates' states as of their last event seen, least recently used dropped first.
 
     A state is only ever used for the event right after it (version + 1); any other event
-    reloads the state before it from the store, so the cache can never be stale."""
+    reloads the state before it from the store, so the cache can never be stale. States are
+    keyed by their id's integer: a ``UUID`` hashes and compares in Python code, and every
+    event was hashed three times and compared twice that way."""
 
     def __init__(self, store: EventStoreApp, size: int = STATES_KEPT) -> None:
         self._store = store
         self._size = size
-        self._states: OrderedDict[UUID, Any] = OrderedDict()
+        self._states: OrderedDict[int, Any] = OrderedDict()
 
-    def fold(self, event: DomainEventProtocol[UUID]) -> Any:
-        """The state of the event's aggregate just after ``event``."""
-        version = event.originator_version
-        state = self._states.pop(event.originator_id, None)
-        if state is not None and state.version != version - 1:
-            state = None
-        if state is None and version > 1:
-            state = self._store.repository.get(event.originator_id, version=version - 1)
-        state = event.mutate(state)  # type: ignore[attr-defined]
-        self._states[event.originator_id] = state
-        if len(self._states) > self._size:
-            self._states.popitem(last=False)
-        return state
+    def fold(self, events: Iterable[DomainEventProtocol[UUID]], into: dict[int, Any]) -> None:
+        """Fold each loop aggregate's event into its state, in order; ``into`` gets each
+        state as of its last event, by its id's integer (other events change nothing: the
+        listings and cause-code indexes are not loop aggregates)."""
+        states, size = self._states, self._size
+        for event in events:
+            if not isinstance(event, LoopAggregate.Event):
+                continue
+            key, version = event.originator_id.int, event.originator_version
+            state = states.pop(key, None)
+            if state is not None and state.version != version - 1:
+                state = None
+            if state is None and version > 1:
+                state = self._store.repository.get(event.originator_id, version=version - 1)
+            states[key] = into[key] = event.mutate(state)
+            if len(states) > size:
+                states.popitem(last=False)
 
 
 class Facts(Projection):
@@ -232,23 +238,19 @@ class Facts(Projection):
         self.write(self.fold(page.events()), rows)
 
     def fold(
-        self, events: Iterable[DomainEventProtocol[UUID]], into: dict[UUID, Any] | None = None
-    ) -> dict[UUID, Any]:
-        """The latest state of each aggregate with facts that ``events`` change; events of
-        aggregates without facts (listings, cause-code indexes) change nothing."""
+        self, events: Iterable[DomainEventProtocol[UUID]], into: dict[int, Any] | None = None
+    ) -> dict[int, Any]:
+        """The latest state of each aggregate ``events`` change (into ``into``, if given)."""
         latest = {} if into is None else into
-        for event in events:
-            if isinstance(event, LoopAggregate.Event):
-                state = self.states.fold(event)
-                if type(state) in FACTS:
-                    latest[state.id] = state
+        self.states.fold(events, latest)
         return latest
 
     @staticmethod
-    def write(states: dict[UUID, Any], rows: Rows) -> None:
+    def write(states: dict[int, Any], rows: Rows) -> None:
+        """Each state's facts, for the aggregates that have facts."""
         for state in states.values():
-            facts = FACTS[type(state)](state)
-            rows.put(row_key(state.KIND, state.id), {"id": str(state.id), **facts})
+            if (facts := FACTS.get(type(state))) is not None:
+                rows.put(row_key(state.KIND, state.id), {"id": str(state.id), **facts(state)})
 
 
 class _Scratch(Rows):
@@ -262,7 +264,7 @@ def facts_as_of(store: EventStoreApp, at: datetime | int) -> list[tuple[str, Any
     """The facts rows as they were at time ``at`` (every event recorded by then) or at
     position ``at``: a replay of the history up to there, in memory (L7)."""
     projection = Facts(store)
-    latest: dict[UUID, Any] = {}
+    latest: dict[int, Any] = {}
     stop = store.recorder.max_notification_id() or 0
     for notification in stored(store, stop):
         if isinstance(at, int) and notification.id > at:

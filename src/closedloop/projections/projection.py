@@ -15,6 +15,7 @@ import gc
 import json
 import threading
 from abc import ABC, abstractmethod
+from bisect import bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -104,9 +105,15 @@ class Page:
         return self._decoded[0][self._start :]
 
     def after(self, position: int) -> Page:
-        """The part of the page beyond ``position``."""
-        start = next((i for i, n in enumerate(self._all) if n.id > position), len(self._all))
+        """The part of the page beyond ``position`` (positions ascend within a page: found by
+        bisection, not by a walk over a page a view has already applied, as the trail's is
+        on every page of a rebuild)."""
+        start = bisect_right(self._all, position, key=_position)
         return Page(self._all, self._mapper, start, self._decoded)
+
+
+def _position(notification: Notification) -> int:
+    return notification.id
 
 
 class Projection(ABC):
