@@ -28,7 +28,7 @@ from closedloop import (
     StoreUnavailable,
 )
 from closedloop.application import dispatcher, group_commit
-from closedloop.application.unit_of_work import UnitOfWork
+from closedloop.application.unit_of_work import Staged, UnitOfWork
 from closedloop.domain.ids import aggregate_id
 from closedloop.domain.target import Target
 from tests.cast import LI
@@ -87,6 +87,12 @@ class Saves:
     @property
     def failed(self) -> int:
         return sum(1 for *_, ok in self.calls if not ok)
+
+
+def actual(loop: ClosedLoop, ref: str) -> Any:
+    """An actual of 5 recorded for target ``ref``."""
+    args = {"target": ref, "value": "5", "as_of": "2026-01-31", "source": "ERP"}
+    return loop.execute("target.record_actual", LI, args)
 
 
 @pytest.fixture
@@ -343,12 +349,8 @@ def test_a_batch_closes_when_its_last_command_arrives_not_at_the_windows_end(
         saves = Saves(monkeypatch)
         Together(4, monkeypatch)
 
-        def actual(ref: str) -> Any:
-            args = {"target": ref, "value": "5", "as_of": "2026-01-31", "source": "ERP"}
-            return loop.execute("target.record_actual", LI, args)
-
         started = time.monotonic()
-        outcomes = together(*(lambda n=n: actual(f"T-{n}") for n in range(4)))
+        outcomes = together(*(lambda n=n: actual(loop, f"T-{n}") for n in range(4)))
 
         assert time.monotonic() - started < 0.5
         assert all(isinstance(o, dict) for o in outcomes), outcomes
@@ -388,14 +390,25 @@ def test_a_batch_takes_at_most_max_batch_commands_the_rest_lead_the_next(
         saves = Saves(monkeypatch)
         Together(5, monkeypatch)
 
-        def actual(ref: str) -> Any:
-            args = {"target": ref, "value": "5", "as_of": "2026-01-31", "source": "ERP"}
-            return small.execute("target.record_actual", LI, args)
-
-        outcomes = together(*(lambda n=n: actual(f"T-{n}") for n in range(5)))
+        outcomes = together(*(lambda n=n: actual(small, f"T-{n}") for n in range(5)))
 
         assert all(isinstance(o, dict) for o in outcomes), outcomes
         assert sorted(commands for commands, _ in saves.committed) == [1, 2, 2]
+
+
+def staged_on_one_version(loop: ClosedLoop, clock: FixedClock) -> list[Staged]:
+    """Actuals 1 and 2 staged both on version 3 of the target, as two threads would have
+    staged them."""
+    staged = []
+    for value in ("1", "2"):
+        uow = UnitOfWork(loop._store, loop.policy, clock.now())
+        uow.get(Target, "REV-2026").record_actual(
+            LI, clock.now(), Decimal(value), clock.now().date(), "ERP"
+        )
+        command = uow.stage()
+        assert command is not None
+        staged.append(command)
+    return staged
 
 
 def test_R_G4_a_command_staged_on_a_version_committed_since_fails_without_a_transaction(
@@ -404,13 +417,7 @@ def test_R_G4_a_command_staged_on_a_version_committed_since_fails_without_a_tran
     """Staged while an earlier batch wrote the same aggregate: the cache shows its version
     taken, so it cannot fail the batch it would have joined."""
     approved_revenue_target(grouped)
-    staged = []
-    for value in ("1", "2"):  # both on version 3, as two threads would have staged them
-        uow = UnitOfWork(grouped._store, grouped.policy, clock.now())
-        uow.get(Target, "REV-2026").record_actual(
-            LI, clock.now(), Decimal(value), clock.now().date(), "ERP"
-        )
-        staged.append(uow.stage())
+    staged = staged_on_one_version(grouped, clock)
     saves = Saves(monkeypatch)
     group = grouped._dispatcher.group_commit
     assert group is not None
@@ -429,13 +436,7 @@ def test_a_command_that_lost_a_race_goes_before_first_tries_in_its_batch(
     """Two writers that keep meeting on one aggregate take turns: the one that lost last
     time wins this time, though it joined the batch second."""
     approved_revenue_target(grouped)
-    staged = []
-    for value in ("1", "2"):  # both on version 3, as two threads would have staged them
-        uow = UnitOfWork(grouped._store, grouped.policy, clock.now())
-        uow.get(Target, "REV-2026").record_actual(
-            LI, clock.now(), Decimal(value), clock.now().date(), "ERP"
-        )
-        staged.append(uow.stage())
+    staged = staged_on_one_version(grouped, clock)
     group = grouped._dispatcher.group_commit
     assert group is not None
     with group.arriving() as first_try, group.arriving() as retry:

@@ -91,9 +91,7 @@ def verify(
                     raise AuditFailure(position, "the recorded event is missing from the store")
                 try:
                     previous, derived = chained(previous, event)
-                except (
-                    AuditFailure
-                ):  # the state is no longer bytes, or no longer the library's JSON
+                except AuditFailure:  # the state is no longer bytes, or not the library's JSON
                     previous, derived = chain_link(previous, event), ""
                 count += 1
                 if derived != text:
