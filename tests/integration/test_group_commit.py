@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -95,6 +95,21 @@ def actual(loop: ClosedLoop, ref: str) -> Any:
     return loop.execute("target.record_actual", LI, args)
 
 
+def unstorable(
+    loop: ClosedLoop, monkeypatch: pytest.MonkeyPatch, which: Callable[[Any], bool]
+) -> None:
+    """The events ``which`` picks cannot be stored: the mapper raises on them."""
+    mapper = loop._store.events.mapper
+    original = mapper.to_stored_event
+
+    def failing(event: Any) -> Any:
+        if which(event):
+            raise ValueError("injected: this event cannot be stored")
+        return original(event)
+
+    monkeypatch.setattr(mapper, "to_stored_event", failing)
+
+
 @pytest.fixture
 def grouped(store_url: str, clock: FixedClock) -> Iterator[ClosedLoop]:
     with ClosedLoop(store_url, clock=clock, group_commit=BATCHING) as instance:
@@ -159,15 +174,7 @@ def test_R_G4_a_command_kept_out_of_its_batch_by_a_clash_commits_when_the_earlie
     grouped: ClosedLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     approved_revenue_target(grouped)
-    mapper = grouped._store.events.mapper
-    original = mapper.to_stored_event
-
-    def failing(event: Any) -> Any:
-        if getattr(event, "value", None) == Decimal(1):
-            raise ValueError("injected: this event cannot be stored")
-        return original(event)
-
-    monkeypatch.setattr(mapper, "to_stored_event", failing)
+    unstorable(grouped, monkeypatch, lambda event: getattr(event, "value", None) == Decimal(1))
     barrier = threading.Barrier(2, timeout=20)
     local = threading.local()
     original_stage = UnitOfWork.stage
@@ -214,16 +221,8 @@ def test_R_G4_a_command_failing_to_save_in_a_batch_leaves_the_others_committed_a
     grouped: ClosedLoop, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     approved_revenue_target(grouped)
-    mapper = grouped._store.events.mapper
-    original = mapper.to_stored_event
     bad = aggregate_id(Target.KIND, "BAD")
-
-    def failing(event: Any) -> Any:
-        if event.originator_id == bad:
-            raise ValueError("injected: this event cannot be stored")
-        return original(event)
-
-    monkeypatch.setattr(mapper, "to_stored_event", failing)
+    unstorable(grouped, monkeypatch, lambda event: event.originator_id == bad)
     Together(3, monkeypatch)
     saves = Saves(monkeypatch)
 
