@@ -6,11 +6,13 @@ import _json
 import json
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import attrs
-from eventsourcing.persistence import JSONTranscoder, Transcoding
+from eventsourcing.persistence import DecimalAsStr, JSONTranscoder, Transcoding
 
+from closedloop.application.json_text import Parser
 from closedloop.domain.activity_values import BudgetLine, Change, Objective, Step, Window
 from closedloop.domain.care import Occasion
 from closedloop.domain.compliance import Evidence, Hit
@@ -50,10 +52,12 @@ class StoreTranscoder(JSONTranscoder):
 
     Decoding calls the library's C scanner directly, without ``JSONDecoder.decode``'s two
     regular-expression matches and two Python frames, whenever the text is one JSON value
-    from its first character to its last (as every stored state is); anything else (spaces
-    around it, extra data, no value) goes through the library's ``decode``, for its result
-    or its error. The object hook finds each name's ``decode`` in one lookup, and leaves an
-    unregistered name to the library's hook, for its error.
+    from its first character to its last (as every stored state is: ``json_text.Parser``);
+    anything else (spaces around it, extra data, no value) goes through the library's
+    decoder, for its result or its error. The object hook finds each name's ``decode`` in one
+    lookup, and leaves an unregistered name to the library's hook, for its error. A
+    transcoding whose ``decode`` is one call of a C function (``DIRECT``) has that function
+    called in its place.
     """
 
     def __init__(self) -> None:
@@ -62,25 +66,17 @@ class StoreTranscoder(JSONTranscoder):
         self._encoder = _json.make_encoder(
             None, self._encode_obj, _json.encode_basestring, None, ":", ",", False, False, True
         )
-        # The C scanner with this class's object hook (typeshed types its context as a scanner).
-        self._scan = _json.make_scanner(self.decoder)  # type: ignore[arg-type]
+        self._parse = Parser(self.decoder)  # the C scanner with this class's object hook
 
     def register(self, transcoding: Transcoding) -> None:
         super().register(transcoding)
-        self._decoders[transcoding.name] = transcoding.decode
+        self._decoders[transcoding.name] = DIRECT.get(type(transcoding), transcoding.decode)
 
     def encode(self, obj: Any) -> bytes:
         return "".join(self._encoder(obj, 0)).encode("utf8")
 
     def decode(self, data: bytes) -> Any:
-        text = data.decode("utf8")
-        try:
-            obj, end = self._scan(text, 0)
-        except StopIteration:  # no value at the first character (spaces, nothing, bad)
-            return super().decode(data)
-        if end != len(text):  # spaces or more after the value
-            return super().decode(data)
-        return obj
+        return self._parse(data.decode("utf8"))
 
     def _decode_obj(self, d: dict[str, Any]) -> Any:
         if len(d) != 2 or "_type_" not in d or "_data_" not in d:
@@ -92,17 +88,6 @@ class StoreTranscoder(JSONTranscoder):
         return decode(d["_data_"])
 
 
-class PeriodAsText(Transcoding):
-    type = Period
-    name = "period"
-
-    def encode(self, obj: Period) -> str:
-        return str(obj)
-
-    def decode(self, data: str) -> Period:
-        return Period.parse(data)
-
-
 class DateAsISO(Transcoding):
     type = date
     name = "date"
@@ -112,6 +97,25 @@ class DateAsISO(Transcoding):
 
     def decode(self, data: str) -> date:
         return date.fromisoformat(data)
+
+
+#: Transcodings whose ``decode`` is exactly one call of a C function, and that function: a
+#: target's measurement carries a decimal and a date, and each saves a Python frame.
+DIRECT: dict[type[Transcoding], Callable[[Any], Any]] = {
+    DecimalAsStr: Decimal,
+    DateAsISO: date.fromisoformat,
+}
+
+
+class PeriodAsText(Transcoding):
+    type = Period
+    name = "period"
+
+    def encode(self, obj: Period) -> str:
+        return str(obj)
+
+    def decode(self, data: str) -> Period:
+        return Period.parse(data)
 
 
 class OrdersAsJSON(Transcoding):
