@@ -436,12 +436,22 @@ class ClosedLoop:
         since: datetime | None = None,
         until: datetime | None = None,
         event_type: str | None = None,
+        after: int = 0,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
-        """The audit trail's entries (every event, in order) matching every filter given."""
+        """The audit trail's entries (every event, in order) matching every filter given:
+        those after position ``after``, the first ``limit`` of them (a page)."""
         trail = self._views[audit.AuditTrail.name]
         trail.catch_up()
         return audit_log.log(
-            trail, aggregate=aggregate, actor=actor, since=since, until=until, event_type=event_type
+            trail,
+            aggregate=aggregate,
+            actor=actor,
+            since=since,
+            until=until,
+            event_type=event_type,
+            after=after,
+            limit=limit,
         )
 
     def audit_verify(

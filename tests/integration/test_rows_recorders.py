@@ -107,3 +107,17 @@ def test_L7_a_page_upserts_and_deletes_rows_and_a_scan_pages_through_them_in_key
     assert rows.get("v", "k:00001") is None
     assert list(rows.scan("w")) == [("k:1", "1")]  # another view's rows stay its own
     assert (rows.position("t:v"), rows.position("t:w")) == (2, 1)
+
+
+def test_a_scan_from_a_start_key_reads_the_prefixs_rows_from_there_on_across_pages(
+    loop: ClosedLoop,
+) -> None:
+    rows = open_rows(loop.reader().store)
+    many = SCAN_PAGE * 2 + 1
+    keys = [f"k:{n:05d}" for n in range(many)]
+    rows.write("v", dict.fromkeys([*keys, "j:9", "l:0"], "1"), Tracking("t:v", 1))
+
+    assert [key for key, _ in rows.scan("v", "k:", "k:00998")] == keys[998:]
+    assert [key for key, _ in rows.scan("v", "k:", "k:00998x")] == keys[999:]  # not a key
+    assert [key for key, _ in rows.scan("v", "k:", "a")] == keys  # before the prefix: all of it
+    assert list(rows.scan("v", "k:", "l:")) == []  # after the prefix: none of it

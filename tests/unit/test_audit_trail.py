@@ -3,6 +3,7 @@ head digests, signed or not, that prove a history unchanged and only appended to
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from closedloop import ClosedLoop, FixedClock
 from closedloop.domain.errors import AuditFailure, InvalidInput
 from closedloop.domain.ids import aggregate_id
+from closedloop.projections.audit import entry_key
 from closedloop.projections.audit_digest import keygen
 from tests.audit_tamper import history
 from tests.cast import CEO, CFO, HEAD
@@ -70,6 +72,32 @@ def test_L8_the_log_filters_by_aggregate_actor_time_and_type(
     assert [e["position"] for e in mem_loop.audit_log(until=noon)] == [1, 2, 3, 4]
     at = datetime(2026, 2, 1, 9, tzinfo=UTC)
     assert len(mem_loop.audit_log(since=at, until=at, actor=CEO.id)) == 1
+
+
+def test_L8_a_page_of_the_log_reads_from_its_position_on_and_stops_when_it_is_full(
+    mem_loop: ClosedLoop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history(mem_loop, ["approved"])
+    history(mem_loop, ["draft"], first=2027)
+    everything = mem_loop.audit_log()
+    assert mem_loop.audit_log(after=2, limit=3) == everything[2:5]
+    by_ceo = [e for e in everything if e["actor"] == CEO.id]
+    assert mem_loop.audit_log(actor=CEO.id, after=by_ceo[0]["position"], limit=1) == by_ceo[1:2]
+    assert mem_loop.audit_log(after=everything[-1]["position"]) == []
+
+    trail = mem_loop._views["audit"].recorder
+    scan, read = trail.scan, []
+
+    def reading(view: str, prefix: str = "", start: str = "") -> Iterator[tuple[str, str]]:
+        for key, text in scan(view, prefix, start):
+            read.append(key)
+            yield key, text
+
+    monkeypatch.setattr(trail, "scan", reading)
+    mem_loop.audit_log(after=2, limit=2)
+    assert read == [entry_key(3), entry_key(4)]
+    with pytest.raises(InvalidInput, match="limit 0: at least 1"):
+        mem_loop.audit_log(limit=0)
 
 
 def test_L8_a_kept_digest_still_verifies_after_more_events_are_appended(

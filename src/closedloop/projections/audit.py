@@ -172,8 +172,9 @@ def head(view: View) -> dict[str, Any]:
     return view.get(HEAD) or empty_head()
 
 
-def entries(view: View) -> Iterator[dict[str, Any]]:
-    for _, entry in view.scan(ENTRY):
+def entries(view: View, after: int = 0) -> Iterator[dict[str, Any]]:
+    """The trail's entries after position ``after``, in order, read a page at a time."""
+    for _, entry in view.scan(ENTRY, entry_key(after + 1)):
         yield entry
 
 

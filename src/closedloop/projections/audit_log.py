@@ -43,14 +43,20 @@ def log(
     since: datetime | None = None,
     until: datetime | None = None,
     event_type: str | None = None,
+    after: int = 0,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The trail's entries that match every filter given (times inclusive, with a zone)."""
+    """The trail's entries after position ``after`` that match every filter given (times
+    inclusive, with a zone), the first ``limit`` of them: a page of a long trail reads
+    from its position on and stops when it is full."""
     for name, at in (("since", since), ("until", until)):
         if at is not None and at.tzinfo is None:
             raise InvalidInput(f"{name} needs a timezone (e.g. 2026-03-31T23:59:59+00:00)")
     wanted = aggregate_ids(aggregate) if aggregate is not None else None
     found = []
-    for entry in entries(view):
+    if limit is not None and limit < 1:
+        raise InvalidInput(f"limit {limit}: at least 1")
+    for entry in entries(view, after):
         at = datetime.fromisoformat(entry["recorded_at"])
         if (
             (wanted is None or entry["aggregate_id"] in wanted)
@@ -60,6 +66,8 @@ def log(
             and (event_type is None or event_type in _type_names(entry["event_type"]))
         ):
             found.append(entry)
+            if len(found) == limit:
+                break
     return found
 
 

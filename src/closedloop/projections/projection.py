@@ -174,8 +174,8 @@ class View:
         text = self.recorder.get(self.name, key)
         return None if text is None else json.loads(text)
 
-    def scan(self, prefix: str = "") -> Iterator[tuple[str, Any]]:
-        for key, text in self.recorder.scan(self.name, prefix):
+    def scan(self, prefix: str = "", start: str = "") -> Iterator[tuple[str, Any]]:
+        for key, text in self.recorder.scan(self.name, prefix, start):
             yield key, json.loads(text)
 
     def between(self, first: str, last: str) -> Iterator[tuple[str, Any]]:

@@ -46,9 +46,9 @@ class RowsRecorder(TrackingRecorder):
     def get(self, view: str, key: str) -> str | None: ...
 
     @abstractmethod
-    def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
-        """The view's rows whose key starts with ``prefix``, in key order, read
-        ``SCAN_PAGE`` rows at a time."""
+    def scan(self, view: str, prefix: str = "", start: str = "") -> Iterator[tuple[str, str]]:
+        """The view's rows whose key starts with ``prefix`` (and is ``start`` or after), in
+        key order, read ``SCAN_PAGE`` rows at a time."""
 
     @abstractmethod
     def between(self, view: str, first: str, last: str) -> Iterator[tuple[str, str]]:

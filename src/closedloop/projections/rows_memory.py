@@ -18,12 +18,12 @@ class MemoryRows(POPOTrackingRecorder, RowsRecorder):
         with self._database_lock:
             return self._rows.get(view, {}).get(key)
 
-    def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
+    def scan(self, view: str, prefix: str = "", start: str = "") -> Iterator[tuple[str, str]]:
         with self._database_lock:
             rows = sorted(
                 (key, value)
                 for key, value in self._rows.get(view, {}).items()
-                if key.startswith(prefix)
+                if key.startswith(prefix) and key >= start
             )
         yield from rows
 

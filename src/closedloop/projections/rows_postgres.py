@@ -58,8 +58,8 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
             row = curs.fetchone()
         return None if row is None else str(row["value"])
 
-    def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
-        bound, select = prefix, self._scan_first
+    def scan(self, view: str, prefix: str = "", start: str = "") -> Iterator[tuple[str, str]]:
+        bound, select = max(prefix, start), self._scan_first
         while True:
             with self.datastore.transaction(commit=False) as curs:
                 # A page walks the primary key from ``bound``. Planned from the values (never

@@ -26,10 +26,10 @@ class SQLiteRows(SQLiteTrackingRecorder, RowsRecorder):
             row = c.fetchone()
         return None if row is None else str(row[0])
 
-    def scan(self, view: str, prefix: str = "") -> Iterator[tuple[str, str]]:
-        # ">= prefix (then > the last key read) AND < prefix + U+10FFFF": a range scan on
-        # the primary key.
-        bound, after, end = prefix, ">=", prefix + "\U0010ffff"
+    def scan(self, view: str, prefix: str = "", start: str = "") -> Iterator[tuple[str, str]]:
+        # ">= prefix or start (then > the last key read) AND < prefix + U+10FFFF": a range
+        # scan on the primary key.
+        bound, after, end = max(prefix, start), ">=", prefix + "\U0010ffff"
         while True:
             with self.datastore.transaction(commit=False) as c:
                 c.execute(

@@ -88,10 +88,11 @@ def add_audit_routes(app: FastAPI, loop: ClosedLoop, actor: Authenticator) -> No
             since=_time("since", since),
             until=_time("until", until),
             event_type=event_type,
+            after=after,
+            limit=limit,
         )
-        entries = [entry for entry in found if entry["position"] > after][:limit]
-        resume = entries[-1]["position"] if entries else after
-        return AuditPage.model_validate({"entries": entries, "next_after": resume})
+        resume = found[-1]["position"] if found else after
+        return AuditPage.model_validate({"entries": found, "next_after": resume})
 
     def audit_digest(who: Annotated[Actor, Depends(actor)]) -> Digest:
         """The head of the chain (count, position, hash): keep it to prove the history later."""
