@@ -37,6 +37,11 @@ class LoopAggregate(Aggregate):
     class Event(Aggregate.Event):
         actor_id: str  # R-G3: who; the timestamp is when
 
+        #: The library's default, said once: its mapper asks every event's class for it,
+        #: and a class without one raised and caught an ``AttributeError`` for every event
+        #: decoded. An event class that changes its stored form sets its own (and upcasts).
+        class_version = 1
+
     class Created(Event, Aggregate.Created):
         pass
 
