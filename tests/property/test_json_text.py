@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from closedloop.application.json_text import Parser
+from closedloop.application.json_text import Parser, loads
 
 VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -41,5 +41,5 @@ def test_any_text_parses_as_json_loads_does_or_fails_as_it_does(
 ) -> None:
     text = json.dumps(value, separators=(",", ":"))
     text = before + (text[:-cut] if cut else text) + after
-    assert outcome(Parser(DECODER, json.loads), text) == outcome(json.loads, text)
+    assert outcome(loads, text) == outcome(json.loads, text)
     assert outcome(Parser(DECODER), text) == outcome(DECODER.decode, text)

@@ -12,7 +12,6 @@ Values are JSON: amounts and ratios as decimal strings, dates and times in ISO 8
 
 from __future__ import annotations
 
-import json
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
@@ -23,6 +22,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Notification
 
+from closedloop.application.json_text import loads
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.activity import Activity
 from closedloop.domain.base import LoopAggregate
@@ -276,4 +276,4 @@ def facts_as_of(store: EventStoreApp, at: datetime | int) -> list[tuple[str, Any
     rows = _Scratch()
     projection.write(latest, rows)
     changes = rows.changes()  # as JSON, the same as the rows a live view keeps
-    return [(key, json.loads(text)) for key, text in changes.items() if text is not None]
+    return [(key, loads(text)) for key, text in changes.items() if text is not None]

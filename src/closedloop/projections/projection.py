@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import IntegrityError, Mapper, Notification, Tracking
 
+from closedloop.application.json_text import loads
 from closedloop.application.store import EventStoreApp
 from closedloop.projections.rows import RowsRecorder, Write
 
@@ -60,9 +61,9 @@ class Rows:
     def get(self, key: str) -> Any:
         if key in self._pending:
             value = self._pending[key]
-            return json.loads(value) if isinstance(value, JSONText) else value
+            return loads(value) if isinstance(value, JSONText) else value
         text = self._recorder.get(self._view, key)
-        return None if text is None else json.loads(text)
+        return None if text is None else loads(text)
 
     def put(self, key: str, value: Any) -> None:
         self._pending[key] = value
@@ -172,16 +173,16 @@ class View:
 
     def get(self, key: str) -> Any:
         text = self.recorder.get(self.name, key)
-        return None if text is None else json.loads(text)
+        return None if text is None else loads(text)
 
     def scan(self, prefix: str = "", start: str = "") -> Iterator[tuple[str, Any]]:
         for key, text in self.recorder.scan(self.name, prefix, start):
-            yield key, json.loads(text)
+            yield key, loads(text)
 
     def between(self, first: str, last: str) -> Iterator[tuple[str, Any]]:
         """Rows keyed from ``first`` to ``last`` (inclusive), in one read."""
         for key, text in self.recorder.between(self.name, first, last):
-            yield key, json.loads(text)
+            yield key, loads(text)
 
 
 #: Allocations between the cyclic collector's youngest passes while views replay (the
