@@ -52,10 +52,10 @@ def log(
     for name, at in (("since", since), ("until", until)):
         if at is not None and at.tzinfo is None:
             raise InvalidInput(f"{name} needs a timezone (e.g. 2026-03-31T23:59:59+00:00)")
-    wanted = aggregate_ids(aggregate) if aggregate is not None else None
-    found = []
     if limit is not None and limit < 1:
         raise InvalidInput(f"limit {limit}: at least 1")
+    wanted = aggregate_ids(aggregate) if aggregate is not None else None
+    found = []
     for entry in entries(view, after):
         at = datetime.fromisoformat(entry["recorded_at"])
         if (
