@@ -105,13 +105,12 @@ def generate(loop: ClosedLoop, events: int, first: int = 0) -> int:
     return first + targets
 
 
-def timed(events: int, work: Any, cpu: dict[str, float] | None = None, name: str = "") -> float:
+def timed(events: int, work: Any, cpu: dict[str, float], name: str) -> float:
     """Events per second of wall time for ``work()``; its CPU time per event (µs) into
     ``cpu[name]``: under a shared machine's load the CPU per event is the steadier figure."""
     began, cpu_began = time.perf_counter(), time.process_time()
     work()
-    if cpu is not None:
-        cpu[name] = (time.process_time() - cpu_began) / events * 1e6
+    cpu[name] = (time.process_time() - cpu_began) / events * 1e6
     return events / (time.perf_counter() - began)
 
 
@@ -234,10 +233,11 @@ def print_scaled_goals(rows: list[tuple[str, str, dict[str, float], str]]) -> No
     for kind, events, rates, _ in rows:
         if events not in speed:
             continue
+        needed = {name: goal * speed[events] for name, goal in GOALS.items()}
         verdicts = ", ".join(
-            f"{name} {rates[name]:,.0f} against {goal * speed[events]:,.0f} "
-            f"{'met' if rates[name] >= goal * speed[events] else 'NOT met'}"
-            for name, goal in GOALS.items()
+            f"{name} {rates[name]:,.0f} against {need:,.0f} "
+            f"{'met' if rates[name] >= need else 'NOT met'}"
+            for name, need in needed.items()
         )
         print(
             f"at this machine's speed ({REFERENCE} {speed[events]:.2f}× the issue's "
