@@ -7,12 +7,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from eventsourcing.persistence import PersistenceError
 
 import closedloop.application.commands  # noqa: F401  (fills the catalogue)
-from closedloop.adapters.store import open_store, store_url
+from closedloop.adapters.store import open_store, shared_by_processes, store_url
 from closedloop.application.bulk import Retained, RowOutcome, run_rows
 from closedloop.application.catalogue import Command, catalogue
 from closedloop.application.clock import Clock, SystemClock
@@ -63,6 +63,7 @@ from closedloop.projections.evaluation import VIEWS as EVALUATIONS
 from closedloop.projections.evaluation import Evidence, Filter, closure_certificate
 from closedloop.projections.facts import Facts, facts_as_of
 from closedloop.projections.projection import Progress, run
+from closedloop.projections.split import MOST_WORKERS, Split, workers_for
 from closedloop.projections.views import Views
 
 
@@ -386,21 +387,37 @@ class ClosedLoop:
         """The names of the tracked views (``audit`` …)."""
         return Views.names()
 
-    def rebuild(self, view: str | None = None, progress: Progress | None = None) -> dict[str, int]:
+    def rebuild(
+        self,
+        view: str | None = None,
+        progress: Progress | None = None,
+        *,
+        workers: int | Literal["auto"] = 1,
+    ) -> dict[str, int]:
         """Rebuild one view (all when ``view`` is None) from the whole history; their positions.
+
+        Each view is rebuilt beside the live one, which keeps answering, and takes its place
+        in one transaction (``View.rebuild``). With ``workers`` above 1 (``"auto"``: one per
+        processor for a large history), the facts are replayed by that many processes at
+        once, each for a range of aggregates (``split.py``; a script asking for workers must
+        guard its entry point with ``if __name__ == "__main__":``).
 
         The audit trail is never rewritten: rebuilding it from a tampered store would replace
         the recorded chain, the evidence, with one that hides the tampering. It is caught up
         only; checking it is ``audit_verify``'s work (and it is done here only when the other
         views cannot apply the history, to name the first position tampered with, if any).
-        The other views are cleared and rebuilt in one pass over the store.
         """
         names = [view] if view is not None else self._views.names()
         views = [self._views[name] for name in names]  # InvalidInput for an unknown view
-        for rebuilt in views:
-            if rebuilt.name != audit.AuditTrail.name:
-                rebuilt.recorder.clear(rebuilt.name, rebuilt.tracking_name)
+        parts = self._workers(workers)
         try:
+            for rebuilt in views:
+                if rebuilt.name == audit.AuditTrail.name:
+                    continue
+                split = Split(self.store_url, open_store, parts)
+                rebuilt.rebuild(
+                    progress, split if parts > 1 and rebuilt.projection.per_aggregate else None
+                )
             position = run(views, progress)
         except Exception as error:
             try:  # a history the views cannot apply may have been tampered with
@@ -409,6 +426,23 @@ class ClosedLoop:
                 raise tampered from error
             raise
         return dict.fromkeys(names, position)
+
+    def _workers(self, workers: int | Literal["auto"]) -> int:
+        """The processes a rebuild uses; ``InvalidInput`` for a count it cannot have."""
+        shared = shared_by_processes(self.store_url)
+        if workers == "auto":
+            return workers_for(self.position()) if shared else 1
+        if (
+            isinstance(workers, bool)
+            or not isinstance(workers, int)
+            or not 1 <= workers <= MOST_WORKERS
+        ):
+            raise InvalidInput(f"workers: 1 to {MOST_WORKERS}, or 'auto', not {workers!r}")
+        if workers > 1 and not shared:
+            raise InvalidInput(
+                f"workers: a store held in memory cannot be opened by other processes ({workers!r})"
+            )
+        return workers
 
     def catch_up(
         self,

@@ -10,7 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import IntegrityError, Tracking, TrackingRecorder
 from eventsourcing.tests.persistence import TrackingRecorderTestCase
 
 from closedloop import ClosedLoop
@@ -121,3 +121,35 @@ def test_a_scan_from_a_start_key_reads_the_prefixs_rows_from_there_on_across_pag
     assert [key for key, _ in rows.scan("v", "k:", "k:00998x")] == keys[999:]  # not a key
     assert [key for key, _ in rows.scan("v", "k:", "a")] == keys  # before the prefix: all of it
     assert list(rows.scan("v", "k:", "l:")) == []  # after the prefix: none of it
+
+
+def test_L7_replace_puts_a_rebuilt_views_rows_and_position_in_place_of_the_views(
+    loop: ClosedLoop,
+) -> None:
+    rows = open_rows(loop.reader().store)
+    rows.write("v", {"old": "1", "kept?": "1"}, Tracking("t:v", 3))
+    rows.write_all([Write("v~new", {"a": "2"}, None), Write("v~new", {"b": "3"}, None)])
+    assert rows.position("t:v~new") == 0  # rows without a position: a part of a rebuild
+    rows.write("v~new", {}, Tracking("t:v~new", 5))
+    rows.write("other", {"a": "9"}, Tracking("t:other", 1))
+
+    assert rows.replace("v", "t:v", "v~new", "t:v~new") is True
+    assert list(rows.scan("v")) == [("a", "2"), ("b", "3")]
+    assert (rows.position("t:v"), rows.position("t:v~new")) == (5, 0)
+    assert list(rows.scan("v~new")) == []
+    assert list(rows.scan("other")) == [("a", "9")]
+    with pytest.raises(IntegrityError):  # the position is the library's tracking as before
+        rows.write("v", {"late": "1"}, Tracking("t:v", 5))
+
+
+def test_L7_replace_changes_nothing_when_the_view_has_moved_beyond_its_replacement(
+    loop: ClosedLoop,
+) -> None:
+    rows = open_rows(loop.reader().store)
+    rows.write("v", {"live": "1"}, Tracking("t:v", 7))
+    rows.write("v~new", {"rebuilt": "1"}, Tracking("t:v~new", 6))
+
+    assert rows.replace("v", "t:v", "v~new", "t:v~new") is False
+    assert list(rows.scan("v")) == [("live", "1")]
+    assert list(rows.scan("v~new")) == [("rebuilt", "1")]
+    assert (rows.position("t:v"), rows.position("t:v~new")) == (7, 6)

@@ -27,6 +27,9 @@ FORMS = "memory:, sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
 #: from the store before each use ("fast-forward"), so other processes' writes are seen.
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "1000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
+#: ``postgres_range.TOPIC``, named here since importing it needs psycopg (an extra).
+POSTGRES_RECORDER_TOPIC = "closedloop.application.postgres_range:PostgresRangeRecorder"
+
 
 def store_url(explicit: str | None = None) -> str:
     """The explicit URL, else ``$CLOSEDLOOP_STORE``, else ``sqlite:///closedloop.db``."""
@@ -60,8 +63,21 @@ def store_env(url: str) -> dict[str, str]:
             **CACHE,
         }
     if parts.scheme in ("postgresql", "postgres"):
-        return {"PERSISTENCE_MODULE": "eventsourcing.postgres", **_postgres(url, parts), **CACHE}
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER_TOPIC,  # reads a range of ids
+            **_postgres(url, parts),
+            **CACHE,
+        }
     raise InvalidInput(f"store {redacted(url)!r} is not {FORMS}")
+
+
+def shared_by_processes(url: str) -> bool:
+    """Whether other processes can open the store at ``url`` (not one held in memory)."""
+    env = store_env(url)
+    if env["PERSISTENCE_MODULE"] == "eventsourcing.popo":
+        return False
+    return "mode=memory" not in env.get("SQLITE_DBNAME", "")
 
 
 def redacted(url: str) -> str:

@@ -1,11 +1,15 @@
-"""The library's SQLite recorder, making each aggregate's ``UUID`` once for a run of its events."""
+"""The library's SQLite recorder, making each aggregate's ``UUID`` once for a run of its
+events, and reading one range of aggregates' events (a rebuild split between processes)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import Notification
 from eventsourcing.sqlite import SQLiteApplicationRecorder
+
+from closedloop.application.id_ranges import IdRange
 
 #: Ids kept between reads: a page of a replay holds a few dozen aggregates' events.
 IDS_KEPT = 10_000
@@ -35,6 +39,31 @@ class SQLiteIdsRecorder(SQLiteApplicationRecorder):
                 self._ids.clear()
             self._ids[originator_id] = converted
         return converted
+
+    def select_range(self, ids: IdRange, after: int, stop: int, limit: int) -> list[Notification]:
+        """``RangeReader.select_range``: a scan in position order, the ids tested on each row
+        (``+originator_id``: never by the primary key's index, whose order is the ids')."""
+        statement = f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid>? AND rowid<=?"
+        params: list[int | str] = [after, stop]
+        if ids.first is not None:
+            statement += " AND +originator_id>=?"
+            params.append(ids.first)
+        if ids.end is not None:
+            statement += " AND +originator_id<?"
+            params.append(ids.end)
+        params.append(limit)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement + " ORDER BY rowid LIMIT ?", params)
+            return [
+                Notification(
+                    id=row["rowid"],
+                    originator_id=self.convert_originator_id(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in c.fetchall()
+            ]
 
 
 #: How the store's environment names it (``APPLICATION_RECORDER_TOPIC``).

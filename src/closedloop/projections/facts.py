@@ -225,6 +225,7 @@ class States:
 
 class Facts(Projection):
     name = "facts"
+    per_aggregate = True  # a row per aggregate, from its state alone
 
     def __init__(self, store: EventStoreApp) -> None:
         super().__init__(store)

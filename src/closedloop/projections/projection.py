@@ -122,6 +122,10 @@ class Projection(ABC):
 
     name: str
 
+    #: Each row depends on one aggregate's events alone, so the view can be rebuilt in
+    #: parts, one range of aggregate ids each (``split.py``).
+    per_aggregate: bool = False
+
     def __init__(self, store: EventStoreApp) -> None:
         self.store = store
 
@@ -136,14 +140,23 @@ class Projection(ABC):
             self.apply(notification, rows)
 
 
+#: What a view being rebuilt is called beside the live one (``View.rebuild``).
+REBUILDING = "~rebuilding"
+
+#: Fills a view being rebuilt (empty) up to some position (a rebuild in parts, ``split.py``).
+Stage = Callable[["View", Progress | None], None]
+
+
 class View:
     """A projection kept in the store, with the means to catch up, rebuild and read it."""
 
-    def __init__(self, projection: Projection, recorder: RowsRecorder) -> None:
+    def __init__(
+        self, projection: Projection, recorder: RowsRecorder, name: str | None = None
+    ) -> None:
         self.projection = projection
         self.recorder = recorder
-        self.name = projection.name
-        self.tracking_name = f"{projection.store.name}:{projection.name}"
+        self.name = projection.name if name is None else name
+        self.tracking_name = f"{projection.store.name}:{self.name}"
 
     @property
     def position(self) -> int:
@@ -166,10 +179,28 @@ class View:
             self.catch_up(stop=stop)
             stop.wait(interval)
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Forget the view, then apply the whole history again (L7)."""
-        self.recorder.clear(self.name, self.tracking_name)
-        return self.catch_up(progress)
+    def rebuild(self, progress: Progress | None = None, stage: Stage | None = None) -> int:
+        """Apply the whole history again to a new copy of the view, then put it in the view's
+        place in one transaction (L7); returns its position.
+
+        The view keeps answering meanwhile, and a crash leaves it as it was. The copy is
+        caught up once more (the events recorded meanwhile) whenever a runner has moved the
+        view beyond it before it could take its place. ``stage`` may fill the copy first.
+        """
+        new = View(self.projection, self.recorder, self.name + REBUILDING)
+        self.recorder.clear(new.name, new.tracking_name)  # what a crashed rebuild left
+        try:
+            if stage is not None:
+                stage(new, progress)
+            while True:
+                position = new.catch_up(progress)
+                if self.recorder.replace(
+                    self.name, self.tracking_name, new.name, new.tracking_name
+                ):
+                    return position
+        except BaseException:
+            self.recorder.clear(new.name, new.tracking_name)
+            raise
 
     def get(self, key: str) -> Any:
         text = self.recorder.get(self.name, key)

@@ -28,11 +28,14 @@ SCAN_PAGE = 1000
 
 
 class Write(NamedTuple):
-    """One view's changes for a page, and the position it reached with them."""
+    """One view's changes for a page, and the position it reached with them.
+
+    No position only for one part of a view being rebuilt in parts: it is never read
+    until all its parts are in, and its position is then recorded once for all."""
 
     view: str
     changes: Changes
-    tracking: Tracking
+    tracking: Tracking | None
 
 
 class RowsRecorder(TrackingRecorder):
@@ -65,6 +68,17 @@ class RowsRecorder(TrackingRecorder):
     @abstractmethod
     def clear(self, view: str, tracking_name: str) -> None:
         """Forget the view's rows and its position, atomically (a rebuild starts here)."""
+
+    @abstractmethod
+    def replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> bool:
+        """Put view ``new``'s rows and position in place of ``view``'s and forget ``new``,
+        atomically; unless ``view`` has reached beyond ``new`` meanwhile (another runner
+        applied later events to it): then change nothing and return False."""
+
+
+class Overtaken(Exception):
+    """Raised inside ``replace``'s transaction to roll it back: the view reached beyond the
+    one meant to replace it."""
 
 
 def open_rows(store: EventStoreApp) -> RowsRecorder:

@@ -39,7 +39,8 @@ class MemoryRows(POPOTrackingRecorder, RowsRecorder):
     def write_all(self, writes: Sequence[Write]) -> None:
         with self._database_lock:
             for write in writes:
-                self._assert_tracking_uniqueness(write.tracking)
+                if write.tracking is not None:
+                    self._assert_tracking_uniqueness(write.tracking)
             for view, changes, tracking in writes:
                 rows = self._rows.setdefault(view, {})
                 for key, value in changes.items():
@@ -47,9 +48,20 @@ class MemoryRows(POPOTrackingRecorder, RowsRecorder):
                         rows.pop(key, None)
                     else:
                         rows[key] = value
-                self._insert_tracking(tracking)
+                if tracking is not None:
+                    self._insert_tracking(tracking)
 
     def clear(self, view: str, tracking_name: str) -> None:
         with self._database_lock:
             self._rows.pop(view, None)
             self._max_tracking_ids.pop(tracking_name, None)
+
+    def replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> bool:
+        with self._database_lock:
+            position = self._max_tracking_ids.get(new_tracking_name) or 0
+            if (self._max_tracking_ids.get(tracking_name) or 0) > position:
+                return False
+            self._rows[view] = self._rows.pop(new, {})
+            self._max_tracking_ids.pop(new_tracking_name, None)
+            self._max_tracking_ids[tracking_name] = position
+            return True

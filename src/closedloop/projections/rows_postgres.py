@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from closedloop.projections.rows import SCAN_PAGE, RowsRecorder, Write
+from closedloop.projections.rows import SCAN_PAGE, Overtaken, RowsRecorder, Write
 
 TABLE = "closedloop_views"
 
@@ -48,9 +49,15 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
             *table
         )
         self._delete_view = SQL("DELETE FROM {0}.{1} WHERE view=%s").format(*table)
+        tracking = Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
         self._delete_tracking = SQL("DELETE FROM {0}.{1} WHERE application_name=%s").format(
-            Identifier(self.datastore.schema), Identifier(self.tracking_table_name)
+            *tracking
         )
+        self._take_positions = SQL(
+            "DELETE FROM {0}.{1} WHERE application_name=ANY(%s) "
+            "RETURNING application_name, notification_id"
+        ).format(*tracking)
+        self._rename_view = SQL("UPDATE {0}.{1} SET view=%s WHERE view=%s").format(*table)
 
     def get(self, view: str, key: str) -> str | None:
         with self.datastore.transaction(commit=False) as curs:
@@ -89,7 +96,8 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
     def write_all(self, writes: Sequence[Write]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             for view, changes, tracking in writes:
-                self._insert_tracking(curs, tracking)
+                if tracking is not None:
+                    self._insert_tracking(curs, tracking)
                 upserts = {key: value for key, value in changes.items() if value is not None}
                 deletes = [key for key, value in changes.items() if value is None]
                 if upserts:
@@ -101,3 +109,22 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(self._delete_view, (view,))
             curs.execute(self._delete_tracking, (tracking_name,))
+
+    def replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> bool:
+        try:
+            with self.datastore.transaction(commit=True) as curs:
+                # Deleting the positions locks them: a runner's write waits for this one.
+                curs.execute(self._take_positions, ([tracking_name, new_tracking_name],))
+                positions = {
+                    str(row["application_name"]): int(row["notification_id"])
+                    for row in curs.fetchall()
+                }
+                position = positions.get(new_tracking_name, 0)
+                if positions.get(tracking_name, 0) > position:
+                    raise Overtaken
+                curs.execute(self._delete_view, (view,))
+                curs.execute(self._rename_view, (view, new))
+                self._insert_tracking(curs, Tracking(tracking_name, position))
+        except Overtaken:  # rolled back: nothing changed
+            return False
+        return True

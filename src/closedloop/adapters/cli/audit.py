@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -139,13 +139,29 @@ def rebuild(
         str | None, typer.Argument(metavar="VIEW", help="one view (audit); all when omitted")
     ] = None,
     store: Store = None,
+    workers: Annotated[
+        str,
+        typer.Option(
+            metavar="N|auto",
+            help="processes replaying the facts at once (auto: one per processor for a "
+            "large history)",
+        ),
+    ] = "auto",
 ) -> None:
     """Rebuild tracked views from the whole event history (L7)."""
+    parts: int | Literal["auto"] = "auto" if workers == "auto" else _count(workers, "--workers")
     with ClosedLoop(store) as loop, view_bars("rebuilding") as bar:
-        # Every view in one pass over the store (the trail caught up, never rewritten).
+        # Each view beside the live one, then in its place (the trail caught up, never rewritten).
         advance = view_bar(bar, view or ", ".join(loop.views()), loop.position())
-        position = max(loop.rebuild(view, advance).values())
+        position = max(loop.rebuild(view, advance, workers=parts).values())
         advance(position, position)
+
+
+def _count(text: str, option: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{option}: a whole number or 'auto', not {text!r}") from None
 
 
 def view_bars(verb: str, console: Console | None = None) -> Progress:
