@@ -114,6 +114,21 @@ def test_L7_rebuild_rebuilds_a_view_with_a_progress_bar(store: str) -> None:
     assert "no view 'nothing'" in unknown.output
 
 
+def test_L7_rebuild_replays_the_facts_in_as_many_worker_processes_as_asked(store: str) -> None:
+    with ClosedLoop(store) as loop:
+        loop.catch_up()
+        live = dict(loop._views["facts"].scan())
+    done = cli("rebuild", "facts", "--workers", "2", "--store", store)
+    assert done.exit_code == 0, done.output
+    assert "rebuilding facts" in done.output
+    with ClosedLoop(store) as loop:
+        assert dict(loop._views["facts"].scan()) == live
+    for wrong, said in (("0", "workers: 1 to 8"), ("many", "--workers: a whole number")):
+        refused = cli("rebuild", "--workers", wrong, "--store", store)
+        assert refused.exit_code == 2
+        assert said in refused.output
+
+
 def test_L8_rebuild_leaves_the_chain_of_a_tampered_store_for_verify_to_name(store: str) -> None:
     SQLITE["delete"](sqlite_path(store), 4)
     assert cli("rebuild", "--store", store).exit_code == 0  # the views apply what is left
