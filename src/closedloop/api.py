@@ -410,14 +410,11 @@ class ClosedLoop:
         names = [view] if view is not None else self._views.names()
         views = [self._views[name] for name in names]  # InvalidInput for an unknown view
         parts = self._workers(workers)
+        split = Split(self.store_url, open_store, parts) if parts > 1 else None
         try:
             for rebuilt in views:
-                if rebuilt.name == audit.AuditTrail.name:
-                    continue
-                split = Split(self.store_url, open_store, parts)
-                rebuilt.rebuild(
-                    progress, split if parts > 1 and rebuilt.projection.per_aggregate else None
-                )
+                if rebuilt.name != audit.AuditTrail.name:
+                    rebuilt.rebuild(progress, split if rebuilt.projection.per_aggregate else None)
             position = run(views, progress)
         except Exception as error:
             try:  # a history the views cannot apply may have been tampered with
