@@ -63,8 +63,9 @@ from closedloop.projections.evaluation import VIEWS as EVALUATIONS
 from closedloop.projections.evaluation import Evidence, Filter, closure_certificate
 from closedloop.projections.facts import Facts, facts_as_of
 from closedloop.projections.projection import Progress, run
-from closedloop.projections.split import MOST_WORKERS, Split, workers_for
+from closedloop.projections.split import Split
 from closedloop.projections.views import Views
+from closedloop.projections.workers import MOST_WORKERS, Workers, workers_for
 
 
 class ClosedLoop:
@@ -410,7 +411,7 @@ class ClosedLoop:
         names = [view] if view is not None else self._views.names()
         views = [self._views[name] for name in names]  # InvalidInput for an unknown view
         parts = self._workers(workers)
-        split = Split(self.store_url, open_store, parts) if parts > 1 else None
+        split = Split(Workers(self.store_url, open_store, parts)) if parts > 1 else None
         try:
             for rebuilt in views:
                 if rebuilt.name != audit.AuditTrail.name:
@@ -425,7 +426,8 @@ class ClosedLoop:
         return dict.fromkeys(names, position)
 
     def _workers(self, workers: int | Literal["auto"]) -> int:
-        """The processes a rebuild uses; ``InvalidInput`` for a count it cannot have."""
+        """The processes a rebuild or a verification uses; ``InvalidInput`` for a count it
+        cannot have."""
         shared = shared_by_processes(self.store_url)
         if workers == "auto":
             return workers_for(self.position()) if shared else 1
@@ -490,16 +492,21 @@ class ClosedLoop:
         digest: Mapping[str, Any] | str | Path | None = None,
         *,
         public_key: str | Path | None = None,
+        workers: int | Literal["auto"] = 1,
     ) -> dict[str, Any]:
         """L8: recompute the chain from the store; ``AuditFailure`` names the first break.
 
         With a ``digest`` (a mapping or its JSON file), also prove the history it covered is
         unchanged; with a ``public_key`` (PEM file), that the digest's signature is valid.
+        With ``workers`` above 1 (``"auto"``: one per processor for a large history), the
+        chain is walked in that many parts at once, in worker processes (see ``rebuild``).
         """
+        parts = self._workers(workers)
         return audit_verify.verify(
             self._views[audit.AuditTrail.name],
             audit_digest.read_digest(digest) if digest is not None else None,
             audit_digest.read_key(public_key) if public_key is not None else None,
+            Workers(self.store_url, open_store, parts) if parts > 1 else None,
         )
 
     def audit_digest(self, *, sign_with: str | Path | None = None) -> dict[str, Any]:

@@ -129,6 +129,21 @@ def test_L7_rebuild_replays_the_facts_in_as_many_worker_processes_as_asked(store
         assert said in refused.output
 
 
+def test_L8_audit_verify_walks_the_chain_in_as_many_worker_processes_as_asked(
+    store: str,
+) -> None:
+    done = cli("audit", "verify", "--workers", "2", "--store", store, "--json")
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["count"] == 8
+    SQLITE["modify"](sqlite_path(store), 5, 0)
+    found = cli("audit", "verify", "--workers", "2", "--store", store)
+    assert found.exit_code == 8
+    assert "position 5" in found.output
+    refused = cli("audit", "verify", "--workers", "two", "--store", store)
+    assert refused.exit_code == 2
+    assert "--workers: a whole number or 'auto'" in refused.output
+
+
 def test_L8_rebuild_leaves_the_chain_of_a_tampered_store_for_verify_to_name(store: str) -> None:
     SQLITE["delete"](sqlite_path(store), 4)
     assert cli("rebuild", "--store", store).exit_code == 0  # the views apply what is left

@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 
 from closedloop import ClosedLoop, FixedClock
+from closedloop.adapters.store import open_store
 from closedloop.domain.errors import AuditFailure
 from closedloop.projections import audit
+from closedloop.projections.audit_verify import verify
 from tests.audit_tamper import POSTGRES, SQLITE, history, sqlite_path
 from tests.conftest import PG_URL
+from tests.in_process import InProcess
 
 STEPS = ["approved", "rejected", "submitted", "approved"]
 KINDS = ["modify", "delete", "insert", "swap"]
@@ -171,3 +174,45 @@ def test_L8_a_rebuild_never_rewrites_the_trail_and_names_a_tampering_it_cannot_a
         with pytest.raises(AuditFailure) as found:
             loop.audit_verify()
         assert found.value.position == first
+
+
+@pytest.mark.parametrize("tampered", [None, 6, 10])
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_L8_verify_in_parts_says_what_one_walk_says_with_a_kept_digest_too(
+    tmp_path: Path, tampered: int | None, parts: int
+) -> None:
+    url = f"sqlite:///{tmp_path}/parts.db"
+    with ClosedLoop(url, clock=FixedClock("2026-01-05T09:00:00+00:00")) as loop:
+        history(loop, STEPS[:2])
+        kept = loop.audit_digest()
+        history(loop, STEPS[2:], first=2030)
+        loop.audit_verify()
+    assert 1 < kept["position"] < 15
+    if tampered is not None:
+        SQLITE["modify"](sqlite_path(url), tampered, 0)
+    in_parts = InProcess(url, open_store, parts)
+    with ClosedLoop(url) as loop:
+        trail = loop._views["audit"]
+        for digest in (None, kept, {**kept, "hash": "0" * 64}):
+            try:
+                said: object = verify(trail, digest)
+            except AuditFailure as failure:
+                said = str(failure)
+            try:
+                said_in_parts: object = verify(trail, digest, workers=in_parts)
+            except AuditFailure as failure:
+                said_in_parts = str(failure)
+            assert said_in_parts == said
+
+
+def test_L8_verify_in_worker_processes_names_the_first_position_as_one_walk(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/workers.db"
+    head = recorded(url)
+    with ClosedLoop(url) as loop:
+        assert loop.audit_verify(workers=3) == head
+    first = SQLITE["swap"](sqlite_path(url), 11, 4)
+    with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
+        loop.audit_verify(workers=2)
+    assert failure.value.position == first == 4

@@ -17,11 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from closedloop import ClosedLoop, FixedClock
+from closedloop.adapters.store import open_store
 from closedloop.domain.errors import AuditFailure
 from closedloop.projections.audit import chain_link, entry_text
+from closedloop.projections.audit_verify import verify
 from closedloop.projections.projection import to_json
 from closedloop.projections.verify_bundle import GENESIS, link
 from tests.audit_tamper import SQLITE, history
+from tests.in_process import InProcess
 
 STEPS = st.lists(
     st.sampled_from(["draft", "submitted", "approved", "rejected", "customer", "erased"]),
@@ -31,10 +34,11 @@ STEPS = st.lists(
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(steps=STEPS, kind=st.sampled_from(sorted(SQLITE)), data=st.data())
+@given(steps=STEPS, kind=st.sampled_from(sorted(SQLITE)), data=st.data(), parts=st.integers(2, 6))
 def test_L8_any_single_tampering_with_stored_rows_is_detected(
-    steps: list[str], kind: str, data: st.DataObject
+    steps: list[str], kind: str, data: st.DataObject, parts: int
 ) -> None:
+    """… by a walk of the whole chain, and by a walk in parts at the same position."""
     with tempfile.TemporaryDirectory() as folder:
         path = str(Path(folder) / "history.db")
         url = f"sqlite:///{path}"
@@ -51,6 +55,9 @@ def test_L8_any_single_tampering_with_stored_rows_is_detected(
         with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as failure:
             loop.audit_verify()
         assert failure.value.position == first, f"{kind} at {position}"
+        with ClosedLoop(url) as loop, pytest.raises(AuditFailure) as in_parts:
+            verify(loop._views["audit"], workers=InProcess(url, open_store, parts))
+        assert str(in_parts.value) == str(failure.value)
 
 
 @settings(max_examples=15, deadline=None)

@@ -11,13 +11,13 @@ import os
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from closedloop.adapters.cli.options import Json, Store
+from closedloop.adapters.cli.options import Json, Store, Workers, workers_count
 from closedloop.adapters.cli.render_audit import audit_table, verified_panel
 from closedloop.adapters.jsonable import to_json
 from closedloop.api import ClosedLoop
@@ -77,10 +77,12 @@ def verify(
     ] = None,
     store: Store = None,
     json_output: Json = False,
+    workers: Workers = "auto",
 ) -> None:
     """Recompute the chain from the stored events; exit code 8 names the first break."""
+    parts = workers_count(workers)
     with ClosedLoop(store) as loop:
-        result = loop.audit_verify(digest, public_key=public_key)
+        result = loop.audit_verify(digest, public_key=public_key, workers=parts)
     if json_output:
         typer.echo(to_json(result, indent=2))
     else:
@@ -139,29 +141,15 @@ def rebuild(
         str | None, typer.Argument(metavar="VIEW", help="one view (audit); all when omitted")
     ] = None,
     store: Store = None,
-    workers: Annotated[
-        str,
-        typer.Option(
-            metavar="N|auto",
-            help="processes replaying the facts at once (auto: one per processor for a "
-            "large history)",
-        ),
-    ] = "auto",
+    workers: Workers = "auto",
 ) -> None:
     """Rebuild tracked views from the whole event history (L7)."""
-    parts: int | Literal["auto"] = "auto" if workers == "auto" else _count(workers, "--workers")
+    parts = workers_count(workers)
     with ClosedLoop(store) as loop, view_bars("rebuilding") as bar:
         # Each view beside the live one, then in its place (the trail caught up, never rewritten).
         advance = view_bar(bar, view or ", ".join(loop.views()), loop.position())
         position = max(loop.rebuild(view, advance, workers=parts).values())
         advance(position, position)
-
-
-def _count(text: str, option: str) -> int:
-    try:
-        return int(text)
-    except ValueError:
-        raise InvalidInput(f"{option}: a whole number or 'auto', not {text!r}") from None
 
 
 def view_bars(verb: str, console: Console | None = None) -> Progress:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
+
+from closedloop.domain.errors import InvalidInput
 
 JSON_WANTED = "closedloop.json"  # ctx.meta key: did this command ask for JSON output?
 
@@ -53,3 +55,22 @@ Scope = Annotated[
         "--scope", metavar="SCOPE", help="company, team or person, optionally :REF (person:li.na)"
     ),
 ]
+Workers = Annotated[
+    str,
+    typer.Option(
+        "--workers",
+        metavar="N|auto",
+        help="processes replaying the history at once, each a part of it (auto: one per "
+        "processor for a large history)",
+    ),
+]
+
+
+def workers_count(text: str) -> int | Literal["auto"]:
+    """``--workers``' value: ``auto`` or a whole number (checked by ``ClosedLoop``)."""
+    if text == "auto":
+        return "auto"
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"--workers: a whole number or 'auto', not {text!r}") from None

@@ -1,6 +1,7 @@
-"""L7 for a rebuild: it is built beside the live view and takes its place at once, and the
-facts rebuilt by several processes, each for a range of aggregates, equal the live view and
-a rebuild in one process, on every store other processes can open."""
+"""Replays in parts, on every store other processes can open. L7: a rebuild is built beside
+the live view and takes its place at once, and the facts rebuilt by several processes, each
+for a range of aggregates, equal the live view and a rebuild in one process. L8: the chain
+walked in parts by worker processes verifies as one walk does."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from closedloop.application.store import EventStoreApp
 from closedloop.domain.errors import AuditFailure, InvalidInput, StoreUnavailable
 from closedloop.projections.facts import Facts
 from closedloop.projections.projection import REBUILDING
-from closedloop.projections.split import MOST_WORKERS, Split, _Failure
+from closedloop.projections.split import Split
+from closedloop.projections.workers import MOST_WORKERS, SentError, Workers
 from tests.audit_tamper import history
 from tests.conftest import PG_URL
 
@@ -117,14 +119,14 @@ def test_L7_a_failed_part_is_raised_and_leaves_the_live_view_as_it_was(demo_url:
         loop.catch_up()
         live, view = facts(loop), loop._views[Facts.name]
         with pytest.raises(StoreUnavailable, match="refused in the worker"):
-            view.rebuild(stage=Split(demo_url, refused, 2))
+            view.rebuild(stage=Split(Workers(demo_url, refused, 2)))
         assert facts(loop) == live
         assert leftovers(loop) == []
 
 
 def test_an_error_a_worker_sends_comes_back_with_its_own_attributes() -> None:
     error = AuditFailure(12, "the stored event is not the one the trail recorded")
-    back = _Failure(type(error), error.args, vars(error)).error()
+    back = SentError.of(error).error()
     assert type(back) is AuditFailure
     assert (back.position, str(back)) == (12, str(error))
 
@@ -167,3 +169,8 @@ def test_a_store_held_in_memory_is_rebuilt_in_one_process(mem_loop: ClosedLoop) 
     with pytest.raises(InvalidInput, match="in memory cannot be opened by other processes"):
         mem_loop.rebuild(workers=2)
     assert mem_loop.rebuild(workers="auto") == dict.fromkeys(mem_loop.views(), mem_loop.position())
+
+
+def test_L8_the_chain_walked_in_worker_processes_verifies_as_one_walk_does(demo_url: str) -> None:
+    with ClosedLoop(demo_url) as loop:
+        assert loop.audit_verify(workers=3) == loop.audit_verify()
