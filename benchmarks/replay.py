@@ -12,7 +12,9 @@ targets per transaction straight through the library, as a bulk load would), the
   own reference ("raw read + decode + SHA-256 runs at about 63,000 events/s on SQLite");
 - the first catch-up of the audit trail and of the evaluation facts (what a store does
   when its views meet an existing history);
-- ``audit verify`` (re-read every event, recompute the chain, compare with the trail);
+- ``audit verify`` (re-read every event, recompute the chain, compare with the trail),
+  in one process, then as ``closedloop audit verify`` does by default (``workers="auto"``:
+  from 200,000 events, the chain walked in parts by one worker process per processor);
 - a rebuild of every view from scratch (``ClosedLoop.rebuild``: the facts rebuilt beside
   the live ones, then put in their place; the trail, never rewritten, is only caught up —
   verifying it is ``audit verify``'s work, timed above), first in one process, then as
@@ -172,7 +174,8 @@ def run_size(url: str, size: int, conn: Any) -> None:
             (RAW, lambda: raw_read(loop, decode=True)),
             (REFERENCE, lambda: raw_read(loop, decode=True, digest=True)),
             ("first catch-up (audit + facts)", loop._views.catch_up),
-            ("verify", loop.audit_verify),
+            ("verify, 1 process", lambda: loop.audit_verify(workers=1)),
+            ("verify", lambda: loop.audit_verify(workers="auto")),
             ("rebuild, 1 process", lambda: loop.rebuild(workers=1)),  # the trail is kept
             ("rebuild", lambda: loop.rebuild(workers="auto")),
         ):
