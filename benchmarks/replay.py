@@ -27,8 +27,9 @@ The views catch up together (``Views.catch_up``: each page read once for both). 
 closedloop rate is also printed as a ratio of raw read + decode in the same run, since the
 machine's load moves both alike.
 
-The goals are judged twice: as the absolute rates the issue gives, and at this machine's
-speed: each goal times this run's SQLite raw read + decode + SHA-256 over the issue's
+The goals are judged twice, at the run's largest size (the issue sets its rates for a store
+of 1,000,000 events; the smaller one shows memory flat): as the absolute rates the issue
+gives, and at this machine's speed: each goal times this run's SQLite raw read + decode + SHA-256 over the issue's
 63,000 (the same size's SQLite run judges PostgreSQL's; a machine half as fast as the
 issue's needs half the rate). The shared project machine's speed moves by a factor of up
 to four from one minute to the next, so the second verdict is the one a run can repeat.
@@ -234,9 +235,16 @@ def main(argv: list[str] | None = None) -> None:
         for kind, events, rates, peak in rows
     ]
     print_table("replaying a large history (events per second)", header, table)
+    # The issue sets its rates for a store of 1,000,000 events (the smaller size is there to
+    # show memory flat): they are judged at the run's largest size.
+    largest = max(rows, key=lambda row: int(row[1].replace(",", "")))[1]
+    judged = [(kind, rates) for kind, events, rates, _ in rows if events == largest]
     for name, goal in GOALS.items():
-        met = all(rates[name] >= goal for _, _, rates, _ in rows)
-        print(f"goal {name} ≥ {goal:,} ev/s: {'met' if met else 'NOT met'}")
+        met = all(rates[name] >= goal for _, rates in judged)
+        each = ", ".join(f"{kind} {rates[name]:,.0f}" for kind, rates in judged)
+        print(
+            f"goal {name} ≥ {goal:,} ev/s at {largest} events: {'met' if met else 'NOT met'} ({each})"
+        )
     print_scaled_goals(rows)
 
 
