@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from types import TracebackType
@@ -410,8 +410,8 @@ class ClosedLoop:
         """
         names = [view] if view is not None else self._views.names()
         views = [self._views[name] for name in names]  # InvalidInput for an unknown view
-        parts = self._workers(workers)
-        split = Split(Workers(self.store_url, open_store, parts)) if parts > 1 else None
+        pool = self._workers(workers, self.position)
+        split = None if pool is None else Split(pool)
         try:
             for rebuilt in views:
                 if rebuilt.name != audit.AuditTrail.name:
@@ -425,35 +425,41 @@ class ClosedLoop:
             raise
         return dict.fromkeys(names, position)
 
-    def _workers(self, workers: int | Literal["auto"]) -> int:
-        """The processes a rebuild or a verification uses; ``InvalidInput`` for a count it
-        cannot have."""
+    def _workers(self, workers: int | Literal["auto"], events: Callable[[], int]) -> Workers | None:
+        """The worker processes for a replay of ``events()`` events (None: this process
+        alone); ``InvalidInput`` for a count it cannot have."""
         shared = shared_by_processes(self.store_url)
         if workers == "auto":
-            return workers_for(self.position()) if shared else 1
-        if (
+            workers = workers_for(events()) if shared else 1
+        elif (
             isinstance(workers, bool)
             or not isinstance(workers, int)
             or not 1 <= workers <= MOST_WORKERS
         ):
             raise InvalidInput(f"workers: 1 to {MOST_WORKERS}, or 'auto', not {workers!r}")
-        if workers > 1 and not shared:
+        elif workers > 1 and not shared:
             raise InvalidInput(
                 f"workers: a store held in memory cannot be opened by other processes ({workers!r})"
             )
-        return workers
+        return Workers(self.store_url, open_store, workers) if workers > 1 else None
 
     def catch_up(
         self,
         view: str | None = None,
         progress: Progress | None = None,
         stop: threading.Event | None = None,
+        *,
+        workers: int | Literal["auto"] = 1,
     ) -> dict[str, int]:
         """Bring one view (all when ``view`` is None) up to the store's last event, as a
-        projection process does, a page at a time until ``stop`` is set; their positions."""
-        if view is None:
-            return dict.fromkeys(self._views.names(), self._views.catch_up(progress, stop))
-        return {view: self._views[view].catch_up(progress, stop)}
+        projection process does, a page at a time until ``stop`` is set; their positions.
+
+        With ``workers`` above 1 (``"auto"``: when the views are far behind), all the views
+        first catch up at once, each in a worker process of its own (see ``rebuild``)."""
+        if view is not None:
+            return {view: self._views[view].catch_up(progress, stop)}
+        pool = self._workers(workers, self._views.behind)
+        return dict.fromkeys(self._views.names(), self._views.catch_up(progress, stop, pool))
 
     def events(self, *, after: int = 0, limit: int = 100, wait: float = 0.0) -> dict[str, Any]:
         """The event feed: up to ``limit`` stored events after position ``after``, in order,
@@ -501,12 +507,12 @@ class ClosedLoop:
         With ``workers`` above 1 (``"auto"``: one per processor for a large history), the
         chain is walked in that many parts at once, in worker processes (see ``rebuild``).
         """
-        parts = self._workers(workers)
+        pool = self._workers(workers, self.position)
         return audit_verify.verify(
             self._views[audit.AuditTrail.name],
             audit_digest.read_digest(digest) if digest is not None else None,
             audit_digest.read_key(public_key) if public_key is not None else None,
-            Workers(self.store_url, open_store, parts) if parts > 1 else None,
+            pool,
         )
 
     def audit_digest(self, *, sign_with: str | Path | None = None) -> dict[str, Any]:

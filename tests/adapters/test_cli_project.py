@@ -46,14 +46,16 @@ def shows(views: Views, ref: str, position: int) -> Callable[[], bool]:
     return shown
 
 
-def test_project_once_catches_every_view_up_and_exits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", ["auto", "2"])
+def test_project_once_catches_every_view_up_and_exits(tmp_path: Path, workers: str) -> None:
     url = f"sqlite:///{tmp_path}/once.db"
     with ClosedLoop(url) as loop:
         history(loop, ["approved", "rejected"])
         views = Views(loop.reader().store)
         assert positions(views)["facts"] == 0
 
-        done = CliRunner().invoke(cli, ["project", "--once", "--store", url])
+        args = ["project", "--once", "--store", url, "--workers", workers]
+        done = CliRunner().invoke(cli, args)
 
         assert done.exit_code == 0, done.output
         assert positions(views) == dict.fromkeys(Views.names(), loop.position())

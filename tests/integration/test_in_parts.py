@@ -5,6 +5,7 @@ walked in parts by worker processes verifies as one walk does."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -174,3 +175,31 @@ def test_a_store_held_in_memory_is_rebuilt_in_one_process(mem_loop: ClosedLoop) 
 def test_L8_the_chain_walked_in_worker_processes_verifies_as_one_walk_does(demo_url: str) -> None:
     with ClosedLoop(demo_url) as loop:
         assert loop.audit_verify(workers=3) == loop.audit_verify()
+
+
+def test_L7_views_caught_up_each_by_a_worker_of_its_own_equal_views_caught_up_together(
+    demo_url: str,
+) -> None:
+    with ClosedLoop(demo_url) as loop:
+        loop.catch_up()
+        views = [loop._views[name] for name in loop.views()]
+        before = [dict(view.scan()) for view in views]
+        for view in views:
+            view.recorder.clear(view.name, view.tracking_name)
+        assert loop._views.behind() == loop.position()
+        assert loop.catch_up(workers=2) == dict.fromkeys(loop.views(), loop.position())
+        assert [dict(view.scan()) for view in views] == before
+
+
+def test_L7_a_stop_ends_the_views_workers_and_leaves_each_view_where_a_page_ended(
+    demo_url: str,
+) -> None:
+    stop = threading.Event()
+    stop.set()
+    with ClosedLoop(demo_url) as loop:
+        loop.catch_up()
+        facts = loop._views[Facts.name]
+        facts.recorder.clear(facts.name, facts.tracking_name)
+        assert loop.catch_up(stop=stop, workers=2)[Facts.name] == 0
+        assert facts.position == 0
+        assert list(facts.scan()) == []

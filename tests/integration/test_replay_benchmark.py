@@ -15,7 +15,7 @@ def test_replay_benchmark_prints_every_phase_its_cpu_per_event_and_the_goals() -
     done = run_benchmark(SCRIPT, "--sizes", "1000", "--stores", "sqlite")
     assert done.returncode == 0, done.stderr
     for text in (
-        "sqlite, 1,100 events",
+        "sqlite, 1,200 events",
         "raw read + decode",
         "raw read + decode + SHA-256",
         "rebuild",
@@ -23,9 +23,9 @@ def test_replay_benchmark_prints_every_phase_its_cpu_per_event_and_the_goals() -
     ):
         assert text in done.stdout
     for goal in ("rebuild ≥ 50,000", "verify ≥ 50,000", "catch-up ≥ 20,000"):
-        assert f"goal {goal} ev/s at 1,100 events:" in done.stdout
+        assert f"goal {goal} ev/s at 1,200 events:" in done.stdout
     scaled = next(line for line in done.stdout.splitlines() if "at this machine's speed" in line)
-    assert "the issue's 63,000), sqlite 1,100:" in scaled
+    assert "the issue's 63,000), sqlite 1,200:" in scaled
     for goal in ("rebuild", "verify", "catch-up"):
         assert f"{goal} " in scaled
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from closedloop.application.store import EventStoreApp
 from closedloop.domain.errors import InvalidInput
@@ -10,6 +11,7 @@ from closedloop.projections.audit import AuditTrail
 from closedloop.projections.facts import Facts
 from closedloop.projections.projection import Progress, Projection, View, run
 from closedloop.projections.rows import RowsRecorder, open_rows
+from closedloop.projections.workers import Workers
 
 PROJECTIONS: dict[str, type[Projection]] = {AuditTrail.name: AuditTrail, Facts.name: Facts}
 
@@ -35,9 +37,37 @@ class Views:
             self._views[name] = View(PROJECTIONS[name](self._store), self._recorder)
         return self._views[name]
 
+    def behind(self) -> int:
+        """How many positions the view furthest behind has yet to apply."""
+        last = self._store.recorder.max_notification_id() or 0
+        return last - min(self[name].position for name in PROJECTIONS)
+
     def catch_up(
-        self, progress: Progress | None = None, stop: threading.Event | None = None
+        self,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+        workers: Workers | None = None,
     ) -> int:
         """Bring every view up to the store's last event (or pages of it until ``stop`` is
-        set), reading each page once for all."""
+        set), reading each page once for all.
+
+        With ``workers``, each view first catches up in a worker process of its own, all at
+        once, then together here with what was recorded meanwhile: every page is one
+        transaction with its position, in a worker as here, so a view resumes where any of
+        them stopped, and a stop ends the workers between or inside pages alike."""
+        if workers is not None:
+            last = self._store.recorder.max_notification_id() or 0
+
+            def reached(positions: list[int]) -> None:
+                if progress is not None and min(positions) >= 0:
+                    progress(min(positions), last)
+
+            workers.run(catch_up_part, [(name,) for name in PROJECTIONS], reached, stop)
         return run([self[name] for name in PROJECTIONS], progress, stop=stop)
+
+
+def catch_up_part(store: EventStoreApp, name: str, report: Callable[[int], None]) -> None:
+    """A worker's part of ``Views.catch_up``: one view caught up in its own store."""
+    view = View(PROJECTIONS[name](store), open_rows(store))
+    report(view.position)
+    view.catch_up(lambda position, last: report(position))

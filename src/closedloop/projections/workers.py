@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import queue
+import threading
 from collections.abc import Callable, Sequence
 from multiprocessing.process import BaseProcess
 from typing import Any, NamedTuple
@@ -19,15 +20,16 @@ import attrs
 
 from closedloop.application.store import EventStoreApp
 
-#: Below this many events, starting workers (a second each, importing closedloop) costs
-#: more than the parts save (benchmarks/README.md).
-PARTS_FROM = 200_000
+#: Below this many events, starting workers costs more than the parts save: about a second
+#: for two (Python started, closedloop imported, the store opened), against 1–5 s for a
+#: replay of 100,000 events on this project's machine (benchmarks/README.md).
+PARTS_FROM = 100_000
 
 #: Most worker processes a replay starts, however many processors there are.
 MOST_WORKERS = 8
 
-#: How often the parent checks its workers are still alive while it waits for news.
-WAIT_SECONDS = 1.0
+#: How often the parent checks its workers are alive (and its stop) while it waits for news.
+WAIT_SECONDS = 0.2
 
 #: A part's work: ``task(store, *args, report)``, ``report(position)`` telling how far it got.
 Task = Callable[..., Any]
@@ -82,10 +84,13 @@ class Workers:
         task: Task,
         parts: Sequence[tuple[Any, ...]],
         progress: Callable[[list[int]], None] | None = None,
+        stop: threading.Event | None = None,
     ) -> list[Any]:
         """``task``'s result for each part's arguments, each part in a process of its own;
         ``progress`` gets every part's last reported position (-1: none yet) at each report.
-        The first failure is raised here, and the other parts are stopped."""
+        The first failure is raised here, and the other parts are stopped; so are all of
+        them once ``stop`` is set (then the results are None): only for tasks whose every
+        step is a transaction of its own, which a process ended mid-step leaves undone."""
         context = multiprocessing.get_context("spawn")
         reports: Any = context.Queue()
         processes = [
@@ -95,7 +100,7 @@ class Workers:
         for process in processes:
             process.start()
         try:
-            return _await(processes, reports, progress)
+            return _await(processes, reports, progress, stop)
         finally:
             for process in processes:
                 if process.is_alive():
@@ -107,10 +112,13 @@ def _await(
     processes: Sequence[BaseProcess],
     reports: Any,
     progress: Callable[[list[int]], None] | None,
+    stop: threading.Event | None,
 ) -> list[Any]:
     positions, results = [-1] * len(processes), [None] * len(processes)
     done: set[int] = set()
     while len(done) < len(processes):
+        if stop is not None and stop.is_set():
+            return [None] * len(processes)
         try:
             index, report = reports.get(timeout=WAIT_SECONDS)
         except queue.Empty:

@@ -13,13 +13,13 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 
 from closedloop.adapters.cli.audit import view_bar, view_bars
-from closedloop.adapters.cli.options import Store
+from closedloop.adapters.cli.options import Store, Workers, workers_count
 from closedloop.api import ClosedLoop
 from closedloop.projections.projection import POLL_SECONDS
 
@@ -36,26 +36,31 @@ def project(
         float, typer.Option(min=0.01, max=60, help="seconds between polls when following")
     ] = POLL_SECONDS,
     store: Store = None,
+    workers: Workers = "auto",
 ) -> None:
     """Keep the tracked views (audit trail, evaluation facts) up to date with the store."""
     err = Console(stderr=True)
+    parts = workers_count(workers)
     with ClosedLoop(store) as loop, stopped_by_signals() as stop:
-        positions = catch_up(loop, stop, err)
+        positions = catch_up(loop, stop, err, parts)
         err.print(f"caught up: {described(positions)}")
         if follow:
             err.print("following (SIGTERM or Ctrl-C stops)")
             while not stop.wait(interval):
-                positions = loop.catch_up(stop=stop)
+                positions = loop.catch_up(stop=stop, workers=parts)
             err.print(f"stopped at {described(positions)}")
 
 
-def catch_up(loop: ClosedLoop, stop: threading.Event, err: Console) -> dict[str, int]:
-    """Every view caught up in one pass over the store, with a bar on a terminal."""
+def catch_up(
+    loop: ClosedLoop, stop: threading.Event, err: Console, workers: int | Literal["auto"]
+) -> dict[str, int]:
+    """Every view caught up in one pass over the store (or, far behind, each view in a
+    worker process of its own at once), with a bar on a terminal."""
     if not err.is_terminal:
-        return loop.catch_up(stop=stop)
+        return loop.catch_up(stop=stop, workers=workers)
     with view_bars("catching up", err) as bar:
         advance = view_bar(bar, ", ".join(loop.views()), loop.position())
-        positions = loop.catch_up(None, advance, stop)
+        positions = loop.catch_up(None, advance, stop, workers=workers)
         advance(max(positions.values()), max(positions.values()))
     return positions
 
