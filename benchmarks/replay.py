@@ -14,7 +14,7 @@ targets per transaction straight through the library, as a bulk load would), the
   when its views meet an existing history);
 - ``audit verify`` (re-read every event, recompute the chain, compare with the trail),
   in one process, then as ``closedloop audit verify`` does by default (``workers="auto"``:
-  from 100,000 events, the chain walked in parts by one worker process per processor);
+  from 200,000 events, the chain walked in parts by one worker process per processor);
 - a rebuild of every view from scratch (``ClosedLoop.rebuild``: the facts rebuilt beside
   the live ones, then put in their place; the trail, never rewritten, is only caught up —
   verifying it is ``audit verify``'s work, timed above), first in one process, then as

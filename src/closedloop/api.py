@@ -65,7 +65,13 @@ from closedloop.projections.facts import Facts, facts_as_of
 from closedloop.projections.projection import Progress, run
 from closedloop.projections.split import Split
 from closedloop.projections.views import Views
-from closedloop.projections.workers import MOST_WORKERS, Workers, workers_for
+from closedloop.projections.workers import (
+    MOST_WORKERS,
+    PARTS_FROM,
+    VERIFY_PARTS_FROM,
+    Workers,
+    workers_for,
+)
 
 
 class ClosedLoop:
@@ -425,12 +431,18 @@ class ClosedLoop:
             raise
         return dict.fromkeys(names, position)
 
-    def _workers(self, workers: int | Literal["auto"], events: Callable[[], int]) -> Workers | None:
-        """The worker processes for a replay of ``events()`` events (None: this process
-        alone); ``InvalidInput`` for a count it cannot have."""
+    def _workers(
+        self,
+        workers: int | Literal["auto"],
+        events: Callable[[], int],
+        worth_from: int = PARTS_FROM,
+    ) -> Workers | None:
+        """The worker processes for a replay of ``events()`` events, in parts from
+        ``worth_from`` events when ``"auto"`` (None: this process alone); ``InvalidInput``
+        for a count it cannot have."""
         shared = shared_by_processes(self.store_url)
         if workers == "auto":
-            workers = workers_for(events()) if shared else 1
+            workers = workers_for(events(), worth_from) if shared else 1
         elif (
             isinstance(workers, bool)
             or not isinstance(workers, int)
@@ -457,6 +469,7 @@ class ClosedLoop:
         With ``workers`` above 1 (``"auto"``: when the views are far behind), all the views
         first catch up at once, each in a worker process of its own (see ``rebuild``)."""
         if view is not None:
+            self._workers(workers, lambda: 0)  # checked all the same: one view has no parts
             return {view: self._views[view].catch_up(progress, stop)}
         pool = self._workers(workers, self._views.behind)
         return dict.fromkeys(self._views.names(), self._views.catch_up(progress, stop, pool))
@@ -507,7 +520,7 @@ class ClosedLoop:
         With ``workers`` above 1 (``"auto"``: one per processor for a large history), the
         chain is walked in that many parts at once, in worker processes (see ``rebuild``).
         """
-        pool = self._workers(workers, self.position)
+        pool = self._workers(workers, self.position, VERIFY_PARTS_FROM)
         return audit_verify.verify(
             self._views[audit.AuditTrail.name],
             audit_digest.read_digest(digest) if digest is not None else None,

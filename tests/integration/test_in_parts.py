@@ -158,11 +158,12 @@ def test_L7_a_rebuild_overtaken_by_a_runner_catches_up_again_before_taking_its_p
 
 
 @pytest.mark.parametrize("workers", [0, MOST_WORKERS + 1, "some", True, 1.5])
-def test_a_rebuild_refuses_a_worker_count_it_cannot_have(
-    mem_loop: ClosedLoop, workers: Any
-) -> None:
+def test_a_replay_refuses_a_worker_count_it_cannot_have(mem_loop: ClosedLoop, workers: Any) -> None:
+    for replay in (mem_loop.rebuild, mem_loop.audit_verify, mem_loop.catch_up):
+        with pytest.raises(InvalidInput, match="workers"):
+            replay(workers=workers)
     with pytest.raises(InvalidInput, match="workers"):
-        mem_loop.rebuild(workers=workers)
+        mem_loop.catch_up(Facts.name, workers=workers)
 
 
 def test_a_store_held_in_memory_is_rebuilt_in_one_process(mem_loop: ClosedLoop) -> None:
@@ -170,6 +171,7 @@ def test_a_store_held_in_memory_is_rebuilt_in_one_process(mem_loop: ClosedLoop) 
     with pytest.raises(InvalidInput, match="in memory cannot be opened by other processes"):
         mem_loop.rebuild(workers=2)
     assert mem_loop.rebuild(workers="auto") == dict.fromkeys(mem_loop.views(), mem_loop.position())
+    assert mem_loop.audit_verify(workers="auto")["position"] == mem_loop.position()
 
 
 def test_L8_the_chain_walked_in_worker_processes_verifies_as_one_walk_does(demo_url: str) -> None:

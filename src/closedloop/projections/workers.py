@@ -21,9 +21,12 @@ import attrs
 from closedloop.application.store import EventStoreApp
 
 #: Below this many events, starting workers costs more than the parts save: about a second
-#: for two (Python started, closedloop imported, the store opened), against 1–5 s for a
-#: replay of 100,000 events on this project's machine (benchmarks/README.md).
+#: for two (Python started, closedloop imported, the store opened), against 2–5 s for a
+#: rebuild or a catch-up of 100,000 events on this project's machine (benchmarks/README.md).
 PARTS_FROM = 100_000
+
+#: The same for ``audit verify``, which costs about half as much per event.
+VERIFY_PARTS_FROM = 200_000
 
 #: Most worker processes a replay starts, however many processors there are.
 MOST_WORKERS = 8
@@ -35,9 +38,10 @@ WAIT_SECONDS = 0.2
 Task = Callable[..., Any]
 
 
-def workers_for(events: int) -> int:
-    """The workers worth starting for a replay of ``events`` events on this machine."""
-    if events < PARTS_FROM:
+def workers_for(events: int, worth_from: int = PARTS_FROM) -> int:
+    """The workers worth starting on this machine for a replay of ``events`` events, which
+    gains from parts at ``worth_from`` events and more."""
+    if events < worth_from:
         return 1
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return max(1, min(MOST_WORKERS, cpus or 1))
