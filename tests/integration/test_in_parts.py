@@ -74,8 +74,14 @@ def test_L7_facts_rebuilt_in_parts_equal_the_live_view_and_a_rebuild_in_one_proc
         loop.catch_up()
         live, last = facts(loop), loop.position()
         assert len(live) > 100  # targets, plans, activities, customers, risks …
-        assert loop.rebuild(workers=3) == dict.fromkeys(loop.views(), last)
+        told: list[tuple[int, int]] = []
+        assert loop.rebuild(workers=3, progress=lambda *at: told.append(at)) == dict.fromkeys(
+            loop.views(), last
+        )
         assert facts(loop) == live
+        assert told[0][0] < last  # the parts' least position, as they go
+        assert [done for done, _ in told] == sorted(done for done, _ in told)
+        assert told[-1] == (last, last)
         assert loop._views[Facts.name].position == last
         assert leftovers(loop) == []
         assert loop.rebuild(Facts.name, workers=1) == {Facts.name: last}

@@ -27,7 +27,7 @@ from closedloop.projections.projection import (
     replays,
 )
 from closedloop.projections.rows import Write, open_rows
-from closedloop.projections.workers import Workers
+from closedloop.projections.workers import Workers, least_of
 
 
 @attrs.frozen
@@ -40,12 +40,7 @@ class Split:
         stop = view.projection.store.recorder.max_notification_id() or 0
         kind = type(view.projection)
         parts = [(kind, view.name, ids, stop) for ids in IdRange.split(self.workers.count)]
-
-        def reached(positions: list[int]) -> None:
-            if progress is not None and min(positions) >= 0:
-                progress(min(positions), stop)
-
-        self.workers.run(replay_part, parts, reached)
+        self.workers.run(replay_part, parts, least_of(progress, stop))
         view.recorder.write(view.name, {}, Tracking(view.tracking_name, stop))
 
 

@@ -11,7 +11,7 @@ from closedloop.projections.audit import AuditTrail
 from closedloop.projections.facts import Facts
 from closedloop.projections.projection import Progress, Projection, View, run
 from closedloop.projections.rows import RowsRecorder, open_rows
-from closedloop.projections.workers import Workers
+from closedloop.projections.workers import Workers, least_of
 
 PROJECTIONS: dict[str, type[Projection]] = {AuditTrail.name: AuditTrail, Facts.name: Facts}
 
@@ -57,12 +57,8 @@ class Views:
         them stopped, and a stop ends the workers between or inside pages alike."""
         if workers is not None:
             last = self._store.recorder.max_notification_id() or 0
-
-            def reached(positions: list[int]) -> None:
-                if progress is not None and min(positions) >= 0:
-                    progress(min(positions), last)
-
-            workers.run(catch_up_part, [(name,) for name in PROJECTIONS], reached, stop)
+            parts = [(name,) for name in PROJECTIONS]
+            workers.run(catch_up_part, parts, least_of(progress, last), stop)
         return run([self[name] for name in PROJECTIONS], progress, stop=stop)
 
 

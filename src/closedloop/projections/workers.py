@@ -47,6 +47,20 @@ def workers_for(events: int, worth_from: int = PARTS_FROM) -> int:
     return max(1, min(MOST_WORKERS, cpus or 1))
 
 
+def least_of(
+    progress: Callable[[int, int], None] | None, last: int
+) -> Callable[[list[int]], None] | None:
+    """The parts' progress told as one: the least position every part has reached."""
+    if progress is None:
+        return None
+
+    def reached(positions: list[int]) -> None:
+        if min(positions) >= 0:
+            progress(min(positions), last)
+
+    return reached
+
+
 class SentError(NamedTuple):
     """An exception as a worker sends it: its class, arguments and attributes, so that one
     whose constructor takes other arguments than ``args`` (``AuditFailure``) comes back."""
