@@ -18,7 +18,7 @@ targets per transaction straight through the library, as a bulk load would), the
 - a rebuild of every view from scratch (``ClosedLoop.rebuild``: the facts rebuilt beside
   the live ones, then put in their place; the trail, never rewritten, is only caught up —
   verifying it is ``audit verify``'s work, timed above), first in one process, then as
-  ``closedloop rebuild`` does by default (``workers="auto"``: from 100,000 events, one
+  ``closedloop rebuild`` does by default (``workers="auto"``: from 200,000 events, one
   worker process per processor, each replaying one range of aggregates; the CPU per
   event then counts the workers' too);
 - live catch-up: 10 % more events appended, then both views brought up to date in one

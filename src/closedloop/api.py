@@ -66,9 +66,9 @@ from closedloop.projections.projection import Progress, run
 from closedloop.projections.split import Split
 from closedloop.projections.views import Views
 from closedloop.projections.workers import (
+    CATCH_UP_PARTS_FROM,
     MOST_WORKERS,
     PARTS_FROM,
-    VERIFY_PARTS_FROM,
     Workers,
     workers_for,
 )
@@ -471,7 +471,7 @@ class ClosedLoop:
         if view is not None:
             self._workers(workers, lambda: 0)  # checked all the same: one view has no parts
             return {view: self._views[view].catch_up(progress, stop)}
-        pool = self._workers(workers, self._views.behind)
+        pool = self._workers(workers, self._views.behind, CATCH_UP_PARTS_FROM)
         return dict.fromkeys(self._views.names(), self._views.catch_up(progress, stop, pool))
 
     def events(self, *, after: int = 0, limit: int = 100, wait: float = 0.0) -> dict[str, Any]:
@@ -520,7 +520,7 @@ class ClosedLoop:
         With ``workers`` above 1 (``"auto"``: one per processor for a large history), the
         chain is walked in that many parts at once, in worker processes (see ``rebuild``).
         """
-        pool = self._workers(workers, self.position, VERIFY_PARTS_FROM)
+        pool = self._workers(workers, self.position)
         return audit_verify.verify(
             self._views[audit.AuditTrail.name],
             audit_digest.read_digest(digest) if digest is not None else None,

@@ -21,12 +21,13 @@ import attrs
 from closedloop.application.store import EventStoreApp
 
 #: Below this many events, starting workers costs more than the parts save: about a second
-#: for two (Python started, closedloop imported, the store opened), against 2–5 s for a
-#: rebuild or a catch-up of 100,000 events on this project's machine (benchmarks/README.md).
-PARTS_FROM = 100_000
+#: for two (Python started, closedloop imported, the store opened), against 1.5–3 s for a
+#: rebuild or a verification of 100,000 events on this project's machine, where parts
+#: lost or broke even (benchmarks/README.md, sixth pass).
+PARTS_FROM = 200_000
 
-#: The same for ``audit verify``, which costs about half as much per event.
-VERIFY_PARTS_FROM = 200_000
+#: The same for a catch-up of both views, which costs about twice as much per event.
+CATCH_UP_PARTS_FROM = 100_000
 
 #: Most worker processes a replay starts, however many processors there are.
 MOST_WORKERS = 8
