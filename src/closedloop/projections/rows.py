@@ -69,16 +69,34 @@ class RowsRecorder(TrackingRecorder):
     def clear(self, view: str, tracking_name: str) -> None:
         """Forget the view's rows and its position, atomically (a rebuild starts here)."""
 
-    @abstractmethod
     def replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> bool:
         """Put view ``new``'s rows and position in place of ``view``'s and forget ``new``,
         atomically; unless ``view`` has reached beyond ``new`` meanwhile (another runner
         applied later events to it): then change nothing and return False."""
+        try:
+            self._replace(view, tracking_name, new, new_tracking_name)
+        except Overtaken:  # rolled back: nothing changed
+            return False
+        return True
+
+    @abstractmethod
+    def _replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> None:
+        """``replace`` in one transaction, which ``replacing`` (given both positions, read
+        under the write lock) rolls back by raising ``Overtaken``."""
 
 
 class Overtaken(Exception):
     """Raised inside ``replace``'s transaction to roll it back: the view reached beyond the
     one meant to replace it."""
+
+
+def replacing(positions: Mapping[str, int], tracking_name: str, new_tracking_name: str) -> int:
+    """The position the replacing view brings, from both views' recorded positions (a view
+    not in ``positions`` has none yet); ``Overtaken`` if the replaced view is beyond it."""
+    position = positions.get(new_tracking_name, 0)
+    if positions.get(tracking_name, 0) > position:
+        raise Overtaken
+    return position
 
 
 def open_rows(store: EventStoreApp) -> RowsRecorder:

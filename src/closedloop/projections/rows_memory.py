@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from eventsourcing.popo import POPOTrackingRecorder
 
-from closedloop.projections.rows import RowsRecorder, Write
+from closedloop.projections.rows import RowsRecorder, Write, replacing
 
 
 class MemoryRows(POPOTrackingRecorder, RowsRecorder):
@@ -56,12 +56,11 @@ class MemoryRows(POPOTrackingRecorder, RowsRecorder):
             self._rows.pop(view, None)
             self._max_tracking_ids.pop(tracking_name, None)
 
-    def replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> bool:
+    def _replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> None:
         with self._database_lock:
-            position = self._max_tracking_ids.get(new_tracking_name) or 0
-            if (self._max_tracking_ids.get(tracking_name) or 0) > position:
-                return False
+            ids = self._max_tracking_ids
+            recorded = {name: ids.get(name) or 0 for name in (tracking_name, new_tracking_name)}
+            position = replacing(recorded, tracking_name, new_tracking_name)
             self._rows[view] = self._rows.pop(new, {})
-            self._max_tracking_ids.pop(new_tracking_name, None)
-            self._max_tracking_ids[tracking_name] = position
-            return True
+            ids.pop(new_tracking_name, None)
+            ids[tracking_name] = position

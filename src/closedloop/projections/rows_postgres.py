@@ -10,7 +10,7 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from closedloop.projections.rows import SCAN_PAGE, Overtaken, RowsRecorder, Write
+from closedloop.projections.rows import SCAN_PAGE, RowsRecorder, Write, replacing
 
 TABLE = "closedloop_views"
 
@@ -110,21 +110,14 @@ class PostgresRows(PostgresTrackingRecorder, RowsRecorder):
             curs.execute(self._delete_view, (view,))
             curs.execute(self._delete_tracking, (tracking_name,))
 
-    def replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> bool:
-        try:
-            with self.datastore.transaction(commit=True) as curs:
-                # Deleting the positions locks them: a runner's write waits for this one.
-                curs.execute(self._take_positions, ([tracking_name, new_tracking_name],))
-                positions = {
-                    str(row["application_name"]): int(row["notification_id"])
-                    for row in curs.fetchall()
-                }
-                position = positions.get(new_tracking_name, 0)
-                if positions.get(tracking_name, 0) > position:
-                    raise Overtaken
-                curs.execute(self._delete_view, (view,))
-                curs.execute(self._rename_view, (view, new))
-                self._insert_tracking(curs, Tracking(tracking_name, position))
-        except Overtaken:  # rolled back: nothing changed
-            return False
-        return True
+    def _replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            # Deleting the positions locks them: a runner's write waits for this one.
+            curs.execute(self._take_positions, ([tracking_name, new_tracking_name],))
+            positions = {
+                str(row["application_name"]): int(row["notification_id"]) for row in curs.fetchall()
+            }
+            position = replacing(positions, tracking_name, new_tracking_name)
+            curs.execute(self._delete_view, (view,))
+            curs.execute(self._rename_view, (view, new))
+            self._insert_tracking(curs, Tracking(tracking_name, position))

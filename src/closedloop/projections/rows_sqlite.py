@@ -8,7 +8,7 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-from closedloop.projections.rows import SCAN_PAGE, Overtaken, RowsRecorder, Write
+from closedloop.projections.rows import SCAN_PAGE, RowsRecorder, Write, replacing
 
 TABLE = "projection_rows"
 
@@ -75,22 +75,16 @@ class SQLiteRows(SQLiteTrackingRecorder, RowsRecorder):
             c.execute(f"DELETE FROM {TABLE} WHERE view=?", (view,))
             c.execute("DELETE FROM tracking WHERE application_name=?", (tracking_name,))
 
-    def replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> bool:
-        try:
-            with self.datastore.transaction(commit=True) as c:
-                # A write first, so the positions are read under the write lock.
-                c.execute(
-                    "DELETE FROM tracking WHERE application_name IN (?, ?) "
-                    "RETURNING application_name, notification_id",
-                    (tracking_name, new_tracking_name),
-                )
-                positions = {str(name): int(position) for name, position in c.fetchall()}
-                position = positions.get(new_tracking_name, 0)
-                if positions.get(tracking_name, 0) > position:
-                    raise Overtaken
-                c.execute(f"DELETE FROM {TABLE} WHERE view=?", (view,))
-                c.execute(f"UPDATE {TABLE} SET view=? WHERE view=?", (view, new))
-                self._insert_tracking(c, Tracking(tracking_name, position))
-        except Overtaken:  # rolled back: nothing changed
-            return False
-        return True
+    def _replace(self, view: str, tracking_name: str, new: str, new_tracking_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            # A write first, so the positions are read under the write lock.
+            c.execute(
+                "DELETE FROM tracking WHERE application_name IN (?, ?) "
+                "RETURNING application_name, notification_id",
+                (tracking_name, new_tracking_name),
+            )
+            positions = {str(name): int(position) for name, position in c.fetchall()}
+            position = replacing(positions, tracking_name, new_tracking_name)
+            c.execute(f"DELETE FROM {TABLE} WHERE view=?", (view,))
+            c.execute(f"UPDATE {TABLE} SET view=? WHERE view=?", (view, new))
+            self._insert_tracking(c, Tracking(tracking_name, position))
