@@ -27,7 +27,8 @@ FORMS = "memory:, sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
 #: from the store before each use ("fast-forward"), so other processes' writes are seen.
 CACHE = {"AGGREGATE_CACHE_MAXSIZE": "1000", "AGGREGATE_CACHE_FASTFORWARD": "y"}
 
-#: ``postgres_range.TOPIC``, named here since importing it needs psycopg (an extra).
+#: ``postgres_range.PostgresRangeRecorder``'s topic, named here as text: importing it needs
+#: psycopg (an extra).
 POSTGRES_RECORDER_TOPIC = "closedloop.application.postgres_range:PostgresRangeRecorder"
 
 

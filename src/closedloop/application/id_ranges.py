@@ -38,6 +38,11 @@ class IdRange:
         edges: list[str | None] = [None, *bounds, None]
         return [cls(first, end) for first, end in pairwise(edges)]
 
+    def conditions(self) -> list[tuple[str, str]]:
+        """The range as comparisons an id must pass, (operator, bound), for the bounds it has."""
+        bounds = ((">=", self.first), ("<", self.end))
+        return [(operator, bound) for operator, bound in bounds if bound is not None]
+
 
 class RangeReader(Protocol):
     """A store's recorder that reads the events of one range of aggregates."""

@@ -21,12 +21,9 @@ class PostgresRangeRecorder(PostgresApplicationRecorder):
             "SELECT * FROM {0}.{1} WHERE notification_id>%s AND notification_id<=%s"
         ).format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         params: list[Any] = [after, stop]
-        if ids.first is not None:
-            statement += SQL(" AND originator_id>=%s")
-            params.append(self._bound(ids.first))
-        if ids.end is not None:
-            statement += SQL(" AND originator_id<%s")
-            params.append(self._bound(ids.end))
+        for operator, bound in ids.conditions():
+            statement += SQL(" AND originator_id{0}%s").format(SQL(operator))
+            params.append(self._bound(bound))
         params.append(limit)
         statement += SQL(" ORDER BY notification_id LIMIT %s")
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
@@ -44,7 +41,3 @@ class PostgresRangeRecorder(PostgresApplicationRecorder):
 
     def _bound(self, text: str) -> UUID | str:
         return UUID(text) if self.datastore.originator_id_type == "uuid" else text
-
-
-#: How the store's environment names it (``APPLICATION_RECORDER_TOPIC``).
-TOPIC = f"{__name__}:{PostgresRangeRecorder.__qualname__}"

@@ -45,12 +45,9 @@ class SQLiteIdsRecorder(SQLiteApplicationRecorder):
         (``+originator_id``: never by the primary key's index, whose order is the ids')."""
         statement = f"SELECT rowid, * FROM {self.events_table_name} WHERE rowid>? AND rowid<=?"
         params: list[int | str] = [after, stop]
-        if ids.first is not None:
-            statement += " AND +originator_id>=?"
-            params.append(ids.first)
-        if ids.end is not None:
-            statement += " AND +originator_id<?"
-            params.append(ids.end)
+        for operator, bound in ids.conditions():
+            statement += f" AND +originator_id{operator}?"
+            params.append(bound)
         params.append(limit)
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement + " ORDER BY rowid LIMIT ?", params)
