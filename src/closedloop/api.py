@@ -94,6 +94,7 @@ class ClosedLoop:
         group_commit: bool | Batching | None = False,
     ) -> None:
         self.store_url = store_url(store)
+        self._shared = shared_by_processes(self.store_url)  # may workers open it too?
         if isinstance(policy, Policy):
             self.policy = policy
         else:
@@ -440,16 +441,15 @@ class ClosedLoop:
         """The worker processes for a replay of ``events()`` events, in parts from
         ``worth_from`` events when ``"auto"`` (None: this process alone); ``InvalidInput``
         for a count it cannot have."""
-        shared = shared_by_processes(self.store_url)
         if workers == "auto":
-            workers = workers_for(events(), worth_from) if shared else 1
+            workers = workers_for(events(), worth_from) if self._shared else 1
         elif (
             isinstance(workers, bool)
             or not isinstance(workers, int)
             or not 1 <= workers <= MOST_WORKERS
         ):
             raise InvalidInput(f"workers: 1 to {MOST_WORKERS}, or 'auto', not {workers!r}")
-        elif workers > 1 and not shared:
+        elif workers > 1 and not self._shared:
             raise InvalidInput(
                 f"workers: a store held in memory cannot be opened by other processes ({workers!r})"
             )
