@@ -230,7 +230,7 @@ def main(argv: list[str] | None = None) -> None:
                 process.start()
                 events, rates, cpu, peak, load = ours.recv()
                 process.join()
-            rows.append((kind, f"{events:,}", rates, f"{peak / 2**20:,.0f} MiB"))
+            rows.append((kind, events, rates, f"{peak / 2**20:,.0f} MiB"))
             measured = ", ".join(f"{name} {_cell(rates, name)}" for name in rates)
             used = ", ".join(f"{name} {micros:.1f}" for name, micros in cpu.items())
             print(
@@ -241,23 +241,23 @@ def main(argv: list[str] | None = None) -> None:
     names = list(rows[0][2])
     header = ("store", "events", *(f"{name} ev/s" for name in names), "peak RSS")
     table = [
-        (kind, events, *(_cell(rates, name) for name in names), peak)
+        (kind, f"{events:,}", *(_cell(rates, name) for name in names), peak)
         for kind, events, rates, peak in rows
     ]
     print_table("replaying a large history (events per second)", header, table)
     # The issue sets its rates for a store of 1,000,000 events (the smaller size is there to
     # show memory flat): they are judged at the run's largest size.
-    largest = max(rows, key=lambda row: int(row[1].replace(",", "")))[1]
+    largest = max(events for _, events, _, _ in rows)
     judged = [(kind, rates) for kind, events, rates, _ in rows if events == largest]
     for name, goal in GOALS.items():
         met = all(rates[name] >= goal for _, rates in judged)
         each = ", ".join(f"{kind} {rates[name]:,.0f}" for kind, rates in judged)
         verdict = "met" if met else "NOT met"
-        print(f"goal {name} ≥ {goal:,} ev/s at {largest} events: {verdict} ({each})")
+        print(f"goal {name} ≥ {goal:,} ev/s at {largest:,} events: {verdict} ({each})")
     print_scaled_goals(rows)
 
 
-def print_scaled_goals(rows: list[tuple[str, str, dict[str, float], str]]) -> None:
+def print_scaled_goals(rows: list[tuple[str, int, dict[str, float], str]]) -> None:
     """Each goal at this machine's speed: scaled by the SQLite run's reference rate of the
     same size against the issue's (a size without a SQLite run is not judged so)."""
     speed = {
@@ -276,7 +276,7 @@ def print_scaled_goals(rows: list[tuple[str, str, dict[str, float], str]]) -> No
         )
         print(
             f"at this machine's speed ({REFERENCE} {speed[events]:.2f}× the issue's "
-            f"{REFERENCE_RATE:,}), {kind} {events}: {verdicts}"
+            f"{REFERENCE_RATE:,}), {kind} {events:,}: {verdicts}"
         )
 
 
