@@ -152,7 +152,7 @@ def walk(view: View, after: int, last: int, link: str, at: int | None) -> Walked
     chained on from ``link``; ``at``: the digest's position."""
     count, previous, at_digest = 0, link, None
     try:
-        with replays.fewer():  # a walk of the whole store, as a replay is (projection.py)
+        with replays.fewer():  # a walk of the store, as a replay is (projection.py)
             for page in pages(view.projection.store, last, after):
                 # The entries up to the page's last event: any the page lacks were deleted.
                 entries = recorded(view, after, page[-1].id)
